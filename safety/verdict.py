@@ -1,0 +1,57 @@
+"""What every safety check returns and what the guard decides.
+
+Checks return `Finding`s; a guard folds them into one `Verdict`. Both are plain
+frozen data so that the service, the event store and the UI can pass them
+around without knowing which check produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Action(str, Enum):
+    """What to do with a request or an image, from most to least permissive."""
+
+    ALLOW = "allow"
+    WARN = "warn"
+    BLUR = "blur"
+    REGENERATE = "regenerate"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        return list(Action).index(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's opinion about one input.
+
+    `evidence` is for moderators (it may quote the matched term); it is never
+    shown to the person who made the request.
+    """
+
+    check: str
+    category: str
+    score: float
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The combined decision for one input, with the findings behind it."""
+
+    action: Action
+    category: str | None = None
+    score: float = 0.0
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    explanation: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.action in (Action.ALLOW, Action.WARN)
+
+
+ALLOW = Verdict(Action.ALLOW)
