@@ -1,0 +1,76 @@
+"""The generation controls every tab shares: prompt, negative prompt, seed and sampler settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+from settings import GenerationLimits
+
+EXAMPLE_PROMPTS = [
+    "a red circle on a blue background",
+    "small yellow star at the top left",
+    "a green triangle in the middle, white background",
+    "big purple square at the bottom right on orange",
+]
+
+
+@dataclass(frozen=True)
+class PromptControls:
+    prompt: gr.Textbox
+    negative_prompt: gr.Textbox
+    seed: gr.Number
+    steps: gr.Slider
+    guidance_scale: gr.Slider
+    scheduler: gr.Dropdown
+    num_images: gr.Slider
+
+    def inputs(self) -> list[gr.components.Component]:
+        return [
+            self.prompt,
+            self.negative_prompt,
+            self.seed,
+            self.steps,
+            self.guidance_scale,
+            self.scheduler,
+            self.num_images,
+        ]
+
+
+def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
+    prompt = gr.Textbox(
+        label="Prompt",
+        placeholder="Describe the picture, e.g. a red circle on a blue background",
+        lines=2,
+        max_length=limits.max_prompt_chars,
+        elem_id=f"{mode}-prompt",
+    )
+    negative_prompt = gr.Textbox(
+        label="Negative prompt",
+        placeholder="What the picture should not contain",
+        lines=1,
+        max_length=limits.max_prompt_chars,
+        elem_id=f"{mode}-negative",
+    )
+    with gr.Accordion("Settings", open=False):
+        seed = gr.Number(
+            label="Seed (-1 or empty: random)",
+            value=-1,
+            precision=0,
+            minimum=-1,
+            maximum=2**32 - 1,
+            elem_id=f"{mode}-seed",
+        )
+        with gr.Row():
+            steps = gr.Slider(1, limits.max_steps, value=20, step=1, label="Steps")
+            guidance_scale = gr.Slider(
+                0, limits.max_guidance, value=7.0, step=0.5, label="Guidance scale"
+            )
+        with gr.Row():
+            scheduler = gr.Dropdown(list(SCHEDULERS), value=DEFAULT_SCHEDULER, label="Sampler")
+            num_images = gr.Slider(1, limits.max_images, value=1, step=1, label="Images")
+    return PromptControls(
+        prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images
+    )

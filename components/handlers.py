@@ -1,0 +1,73 @@
+"""The thin edge between Gradio events and the service: translate, call, render.
+
+No decision is made here. Errors a user caused arrive as `InvalidRequest` and leave as
+`gr.Error`, which the browser shows as a message and an API client receives as an exception.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import gradio as gr
+from PIL import Image
+
+from generation.engine import GenerationCancelled
+from service.errors import InvalidRequest
+from service.generate import ClientContext, GenerationService
+from service.requests import GenerationRequest
+
+log = logging.getLogger(__name__)
+
+GalleryItems = list[tuple[Image.Image, str]]
+
+
+def client_context(request: gr.Request | None) -> ClientContext:
+    if request is None:  # called from Python, not through the server
+        return ClientContext(peer_host="", session_id="local")
+    raw = getattr(request, "request", None)
+    peer = raw.client.host if raw is not None and raw.client else ""
+    return ClientContext(
+        peer_host=peer,
+        session_id=request.session_hash or "anonymous",
+        headers={key.lower(): value for key, value in dict(request.headers).items()},
+    )
+
+
+def run_generation(
+    service: GenerationService,
+    generation_request: GenerationRequest,
+    request: gr.Request | None,
+    progress: gr.Progress,
+) -> tuple[GalleryItems, int, list[bytes], int]:
+    """Gallery items, the seed used, the PNGs behind the gallery, and the selected index."""
+    progress(0, desc="Starting")
+
+    def on_progress(done: int, total: int) -> None:
+        progress((done, total), desc="Denoising", unit="steps")
+
+    try:
+        outcome = service.generate(generation_request, client_context(request), on_progress)
+    except InvalidRequest as error:
+        raise gr.Error(str(error), title="Please check your request") from None
+    except GenerationCancelled:
+        raise gr.Error("Generation cancelled.", title="Cancelled") from None
+    items = [(result.to_pil(), f"seed {result.seed}") for result in outcome.images]
+    return items, outcome.seed, [result.png for result in outcome.images], 0
+
+
+def cancel_generation(service: GenerationService, request: gr.Request | None) -> None:
+    service.cancellations.cancel(client_context(request).session_id)
+
+
+def selected_index(evt: gr.SelectData) -> int:
+    return int(evt.index)
+
+
+def selected_image(pngs: list[bytes], index: int) -> Image.Image | None:
+    """The image picked in the gallery, as an upload for another tab (None when empty)."""
+    if not pngs:
+        raise gr.Error("Generate an image first, then send it.", title="Nothing to send")
+    image = Image.open(io.BytesIO(pngs[min(index, len(pngs) - 1)]))
+    image.load()
+    return image.convert("RGB")

@@ -1,0 +1,78 @@
+"""The Image to image tab: start from an upload, keep as much of it as the strength says."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from components.controls import prompt_controls
+from components.handlers import run_generation
+from components.results import results_panel
+from components.tab import GenerationTab
+from generation.job import Mode
+from service.generate import GenerationService
+from service.requests import GenerationRequest
+from settings import GenerationLimits
+
+
+def image_to_image_tab(
+    service: GenerationService, limits: GenerationLimits, concurrency: int
+) -> tuple[GenerationTab, gr.Image]:
+    with gr.Tab("Image to image", id=Mode.IMAGE_TO_IMAGE.value), gr.Row():
+        with gr.Column(scale=1):
+            image = gr.Image(
+                label="Start from",
+                type="filepath",
+                sources=["upload", "clipboard"],
+                format="png",
+                elem_id="img2img-input",
+            )
+            controls = prompt_controls(limits, Mode.IMAGE_TO_IMAGE.value)
+            strength = gr.Slider(
+                0, 1, value=0.6, step=0.05, label="Strength (0 keeps the image, 1 redraws it)"
+            )
+            with gr.Row():
+                generate = gr.Button("Generate", variant="primary", elem_id="img2img-generate")
+                cancel = gr.Button("Cancel", variant="stop")
+        with gr.Column(scale=1):
+            results = results_panel(Mode.IMAGE_TO_IMAGE.value)
+
+    def handle(
+        image,
+        prompt,
+        negative_prompt,
+        seed,
+        steps,
+        guidance_scale,
+        scheduler,
+        num_images,
+        strength,
+        request: gr.Request,
+        progress=gr.Progress(),
+    ):
+        return run_generation(
+            service,
+            GenerationRequest(
+                mode=Mode.IMAGE_TO_IMAGE,
+                image=image,
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                seed=seed,
+                steps=steps,
+                guidance_scale=guidance_scale,
+                scheduler=scheduler,
+                num_images=num_images,
+                strength=strength,
+            ),
+            request,
+            progress,
+        )
+
+    event = generate.click(
+        handle,
+        inputs=[image, *controls.inputs(), strength],
+        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        api_name=Mode.IMAGE_TO_IMAGE.value,
+        concurrency_limit=concurrency,
+        concurrency_id="pipeline",
+    )
+    return GenerationTab(controls, results, event, cancel), image

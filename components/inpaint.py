@@ -1,0 +1,89 @@
+"""The Inpaint tab: paint over part of an upload and redraw only that part."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from components.controls import prompt_controls
+from components.handlers import run_generation
+from components.results import results_panel
+from components.tab import GenerationTab
+from generation.job import Mode
+from service.generate import GenerationService
+from service.requests import GenerationRequest
+from settings import GenerationLimits
+
+
+def inpaint_tab(
+    service: GenerationService, limits: GenerationLimits, concurrency: int
+) -> tuple[GenerationTab, gr.ImageEditor]:
+    with gr.Tab("Inpaint", id=Mode.INPAINT.value), gr.Row():
+        with gr.Column(scale=1):
+            editor = gr.ImageMask(
+                label="Upload an image, then paint over the part to redraw",
+                type="pil",
+                sources=["upload", "clipboard"],
+                format="png",
+                brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed"),
+                elem_id="inpaint-editor",
+            )
+            controls = prompt_controls(limits, Mode.INPAINT.value)
+            strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength")
+            with gr.Row():
+                mask_blur = gr.Slider(
+                    0, limits.max_mask_blur, value=4, step=1, label="Mask blur (pixels)"
+                )
+                keep_unmasked = gr.Checkbox(value=True, label="Keep the unpainted area pixel-exact")
+            with gr.Row():
+                generate = gr.Button("Generate", variant="primary", elem_id="inpaint-generate")
+                cancel = gr.Button("Cancel", variant="stop")
+        with gr.Column(scale=1):
+            results = results_panel(Mode.INPAINT.value)
+
+    def handle(
+        editor_value,
+        prompt,
+        negative_prompt,
+        seed,
+        steps,
+        guidance_scale,
+        scheduler,
+        num_images,
+        strength,
+        mask_blur,
+        keep_unmasked,
+        request: gr.Request,
+        progress=gr.Progress(),
+    ):
+        editor_value = editor_value or {}
+        layers = editor_value.get("layers") or []
+        return run_generation(
+            service,
+            GenerationRequest(
+                mode=Mode.INPAINT,
+                image=editor_value.get("background"),
+                mask=layers[0] if layers else None,
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                seed=seed,
+                steps=steps,
+                guidance_scale=guidance_scale,
+                scheduler=scheduler,
+                num_images=num_images,
+                strength=strength,
+                mask_blur=mask_blur,
+                keep_unmasked=keep_unmasked,
+            ),
+            request,
+            progress,
+        )
+
+    event = generate.click(
+        handle,
+        inputs=[editor, *controls.inputs(), strength, mask_blur, keep_unmasked],
+        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        api_name=Mode.INPAINT.value,
+        concurrency_limit=concurrency,
+        concurrency_id="pipeline",
+    )
+    return GenerationTab(controls, results, event, cancel), editor

@@ -1,0 +1,33 @@
+"""The whole page: a header and one tab per mode, wired to the service."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from components.image_to_image import image_to_image_tab
+from components.inpaint import inpaint_tab
+from components.tab import wire_results
+from components.text_to_image import text_to_image_tab
+from service.generate import GenerationService
+from settings import Settings
+
+TITLE = "SafeCanvas"
+
+
+def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
+    limits, concurrency = settings.limits, settings.generation_concurrency
+    info = service.model
+    # Results live in Gradio's cache only briefly: SafeCanvas keeps no outputs.
+    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as app:
+        gr.Markdown(
+            f"# {TITLE}\nGenerate and edit images. Model: `{info.model_id}` "
+            f"on {info.device} ({info.dtype})."
+        )
+        with gr.Tabs() as tabs:
+            text_tab = text_to_image_tab(service, limits, concurrency)
+            image_tab, img2img_input = image_to_image_tab(service, limits, concurrency)
+            paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
+        for tab in (text_tab, image_tab, paint_tab):
+            wire_results(tab, service, tabs, img2img_input, inpaint_input)
+    app.queue(default_concurrency_limit=concurrency)
+    return app

@@ -1,0 +1,47 @@
+"""The results panel: a gallery, the seed that was used, and buttons to reuse a result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+
+@dataclass(frozen=True)
+class ResultsPanel:
+    gallery: gr.Gallery
+    used_seed: gr.Number
+    reuse_seed: gr.Button
+    send_to_img2img: gr.Button
+    send_to_inpaint: gr.Button
+    # PNG bytes of the shown images (and which one is selected), kept per browser session.
+    pngs: gr.State
+    selected: gr.State
+
+
+def results_panel(mode: str) -> ResultsPanel:
+    gallery = gr.Gallery(
+        label="Results",
+        format="png",  # lossless: keeps the parameters, watermark and provenance intact
+        columns=2,
+        height="auto",
+        interactive=False,
+        elem_id=f"{mode}-gallery",
+    )
+    with gr.Row():
+        used_seed = gr.Number(
+            label="Seed used", precision=0, interactive=False, elem_id=f"{mode}-used-seed"
+        )
+        reuse_seed = gr.Button("Reuse seed", size="sm")
+    with gr.Row():
+        send_to_img2img = gr.Button("Send to Image to image", size="sm")
+        send_to_inpaint = gr.Button("Send to Inpaint", size="sm")
+    return ResultsPanel(
+        gallery,
+        used_seed,
+        reuse_seed,
+        send_to_img2img,
+        send_to_inpaint,
+        gr.State([]),
+        gr.State(0),
+    )

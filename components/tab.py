@@ -1,0 +1,61 @@
+"""What the three generation tabs have in common, and the wiring between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from components.controls import PromptControls
+from components.handlers import cancel_generation, selected_image, selected_index
+from components.results import ResultsPanel
+from generation.job import Mode
+from service.generate import GenerationService
+
+
+@dataclass(frozen=True)
+class GenerationTab:
+    controls: PromptControls
+    results: ResultsPanel
+    event: gr.events.Dependency
+    cancel: gr.Button
+
+
+def wire_results(
+    tab: GenerationTab,
+    service: GenerationService,
+    tabs: gr.Tabs,
+    img2img_input: gr.Image,
+    inpaint_input: gr.ImageEditor,
+) -> None:
+    """Cancel, Reuse seed, and sending the selected result to another tab."""
+
+    def cancel(request: gr.Request) -> None:
+        cancel_generation(service, request)
+
+    tab.cancel.click(cancel, cancels=[tab.event], api_visibility="private")
+    tab.results.reuse_seed.click(
+        lambda seed: seed, tab.results.used_seed, tab.controls.seed, api_visibility="private"
+    )
+    tab.results.gallery.select(selected_index, None, tab.results.selected, api_visibility="private")
+
+    def to_img2img(pngs: list[bytes], index: int):
+        return selected_image(pngs, index), gr.Tabs(selected=Mode.IMAGE_TO_IMAGE.value)
+
+    def to_inpaint(pngs: list[bytes], index: int):
+        image = selected_image(pngs, index)
+        editor_value = {"background": image, "layers": [], "composite": image}
+        return editor_value, gr.Tabs(selected=Mode.INPAINT.value)
+
+    tab.results.send_to_img2img.click(
+        to_img2img,
+        [tab.results.pngs, tab.results.selected],
+        [img2img_input, tabs],
+        api_visibility="private",
+    )
+    tab.results.send_to_inpaint.click(
+        to_inpaint,
+        [tab.results.pngs, tab.results.selected],
+        [inpaint_input, tabs],
+        api_visibility="private",
+    )

@@ -1,0 +1,85 @@
+"""The Text to image tab."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from components.controls import EXAMPLE_PROMPTS, prompt_controls
+from components.handlers import run_generation
+from components.results import ResultsPanel, results_panel
+from components.tab import GenerationTab
+from generation.job import Mode
+from service.generate import GenerationService
+from service.requests import GenerationRequest
+from settings import GenerationLimits
+
+
+def text_to_image_tab(
+    service: GenerationService, limits: GenerationLimits, concurrency: int
+) -> GenerationTab:
+    info = service.model
+    with gr.Tab("Text to image", id=Mode.TEXT_TO_IMAGE.value), gr.Row():
+        with gr.Column(scale=1):
+            controls = prompt_controls(limits, Mode.TEXT_TO_IMAGE.value)
+            with gr.Row():
+                width = gr.Slider(
+                    limits.min_side,
+                    limits.max_side,
+                    value=info.default_width,
+                    step=8,
+                    label="Width",
+                )
+                height = gr.Slider(
+                    limits.min_side,
+                    limits.max_side,
+                    value=info.default_height,
+                    step=8,
+                    label="Height",
+                )
+            with gr.Row():
+                generate = gr.Button("Generate", variant="primary", elem_id="txt2img-generate")
+                cancel = gr.Button("Cancel", variant="stop")
+            gr.Examples(EXAMPLE_PROMPTS, inputs=[controls.prompt], label="Try a prompt")
+        with gr.Column(scale=1):
+            results: ResultsPanel = results_panel(Mode.TEXT_TO_IMAGE.value)
+
+    def handle(
+        prompt,
+        negative_prompt,
+        seed,
+        steps,
+        guidance_scale,
+        scheduler,
+        num_images,
+        width,
+        height,
+        request: gr.Request,
+        progress=gr.Progress(),
+    ):
+        return run_generation(
+            service,
+            GenerationRequest(
+                mode=Mode.TEXT_TO_IMAGE,
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                seed=seed,
+                steps=steps,
+                guidance_scale=guidance_scale,
+                scheduler=scheduler,
+                num_images=num_images,
+                width=width,
+                height=height,
+            ),
+            request,
+            progress,
+        )
+
+    event = generate.click(
+        handle,
+        inputs=[*controls.inputs(), width, height],
+        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        api_name=Mode.TEXT_TO_IMAGE.value,
+        concurrency_limit=concurrency,
+        concurrency_id="pipeline",
+    )
+    return GenerationTab(controls, results, event, cancel)

@@ -1,0 +1,150 @@
+"""The diffusers engine: one set of weights serving text-to-image, image-to-image and inpainting.
+
+It knows nothing about policy: it is handed a validated `GenerationJob` and a per-step callback,
+and returns PIL images. Safety guidance, when a later stage adds it, arrives as plain knobs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from diffusers import (
+    AutoPipelineForImage2Image,
+    AutoPipelineForInpainting,
+    AutoPipelineForText2Image,
+    DiffusionPipeline,
+)
+from PIL import Image, ImageFilter
+
+from generation.devices import select_device
+from generation.job import GenerationJob, Mode
+from generation.schedulers import make_scheduler
+
+StepCallback = Callable[[int, int], None]
+"""Called after each denoising step with (steps done, steps in total).
+
+It may raise `GenerationCancelled` to stop the run at once."""
+
+
+class GenerationCancelled(Exception):
+    """The person who asked for the images cancelled the run."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_id: str
+    device: str
+    dtype: str
+    default_width: int
+    default_height: int
+
+
+def composite_unmasked(
+    generated: Image.Image, original: Image.Image, mask: Image.Image
+) -> Image.Image:
+    """Put the original pixels back wherever the mask is 0, so they survive the VAE unchanged."""
+    return Image.composite(generated.convert("RGB"), original.convert("RGB"), mask.convert("L"))
+
+
+def blur_mask(mask: Image.Image, radius: int) -> Image.Image:
+    """Soften the mask edge so the repainted area blends into its surroundings."""
+    return mask.filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else mask
+
+
+def model_label(model_id: str) -> str:
+    """How outputs name their model: the hub id, or a local folder's name (never a local path)."""
+    path = Path(model_id)
+    return path.name if path.is_dir() else model_id
+
+
+class DiffusersEngine:
+    """Holds the three pipelines, which share every module, and runs one job at a time."""
+
+    def __init__(self, text_to_image: DiffusionPipeline, model_id: str) -> None:
+        self._pipelines: dict[Mode, DiffusionPipeline] = {
+            Mode.TEXT_TO_IMAGE: text_to_image,
+            Mode.IMAGE_TO_IMAGE: AutoPipelineForImage2Image.from_pipe(text_to_image),
+            Mode.INPAINT: AutoPipelineForInpainting.from_pipe(text_to_image),
+        }
+        for pipeline in self._pipelines.values():
+            pipeline.set_progress_bar_config(disable=True)
+        self._scheduler_config = dict(text_to_image.scheduler.config)
+        # Pipelines keep per-call state (scheduler, step counters): never share one call.
+        self._lock = threading.Lock()
+        sample_size = text_to_image.unet.config.sample_size
+        if isinstance(sample_size, int):
+            sample_size = (sample_size, sample_size)
+        scale = text_to_image.vae_scale_factor
+        self.info = ModelInfo(
+            model_id=model_id,
+            device=str(text_to_image.device),
+            dtype=str(text_to_image.unet.dtype).removeprefix("torch."),
+            default_height=sample_size[0] * scale,
+            default_width=sample_size[1] * scale,
+        )
+
+    @classmethod
+    def load(cls, model_id: str, device: str = "auto") -> DiffusersEngine:
+        """Load a diffusers checkpoint (hub id or local folder) once, for the whole process.
+
+        The pipelines' own safety checker is switched off: SafeCanvas's safety stack checks
+        every output, and the built-in one would silently return black images instead.
+        """
+        device, dtype = select_device(device)
+        pipeline = AutoPipelineForText2Image.from_pretrained(
+            model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False
+        )
+        pipeline.to(device)
+        return cls(pipeline, model_label(model_id))
+
+    def generate(
+        self, job: GenerationJob, on_step: StepCallback | None = None
+    ) -> list[Image.Image]:
+        with self._lock:
+            pipeline = self._pipelines[job.mode]
+            pipeline.scheduler = make_scheduler(job.scheduler, self._scheduler_config)
+            if job.mode is not Mode.TEXT_TO_IMAGE and int(job.steps * job.strength) < 1:
+                # Nothing to denoise: the answer to "change it by nothing" is the input itself.
+                return [job.init_image.convert("RGB").copy() for _ in range(job.num_images)]
+
+            def step_end(pipe, step_index, _timestep, callback_kwargs):
+                if on_step is not None:
+                    on_step(step_index + 1, pipe.num_timesteps)
+                return callback_kwargs
+
+            images = pipeline(
+                **self._mode_arguments(job),
+                prompt=job.prompt,
+                negative_prompt=job.negative_prompt or None,
+                num_inference_steps=job.steps,
+                guidance_scale=job.guidance_scale,
+                height=job.height,
+                width=job.width,
+                num_images_per_prompt=job.num_images,
+                # One generator per image: image i is reproducible alone from seed_of(i).
+                generator=[
+                    torch.Generator(device="cpu").manual_seed(job.seed_of(i))
+                    for i in range(job.num_images)
+                ],
+                callback_on_step_end=step_end,
+                output_type="pil",
+            ).images
+        if job.mode is Mode.INPAINT and job.keep_unmasked:
+            mask = blur_mask(job.mask, job.mask_blur)
+            images = [composite_unmasked(image, job.init_image, mask) for image in images]
+        return images
+
+    def _mode_arguments(self, job: GenerationJob) -> dict[str, object]:
+        if job.mode is Mode.IMAGE_TO_IMAGE:
+            return {"image": job.init_image, "strength": job.strength}
+        if job.mode is Mode.INPAINT:
+            return {
+                "image": job.init_image,
+                "mask_image": blur_mask(job.mask, job.mask_blur),
+                "strength": job.strength,
+            }
+        return {}
