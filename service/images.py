@@ -29,12 +29,15 @@ def open_upload(source: ImageSource, max_pixels: int, what: str = "image") -> Im
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(stream)
-            _check_pixels(image.size, max_pixels, what)
-            image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (UnidentifiedImageError, OSError, ValueError):
         raise InvalidRequest(
             f"The {what} could not be read as a picture. Upload a PNG, JPEG or WebP file."
         ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidRequest(f"The {what} is too large to open.") from None
+    _check_pixels(image.size, max_pixels, what)  # from the header, before any pixel is decoded
+    try:
+        image.load()
     except (OSError, SyntaxError, ValueError) as error:
         raise InvalidRequest(
             f"The {what} file is damaged or not a picture ({type(error).__name__})."
