@@ -59,8 +59,6 @@ def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
             label="Seed (-1 or empty: random)",
             value=-1,
             precision=0,
-            minimum=-1,
-            maximum=2**32 - 1,
             elem_id=f"{mode}-seed",
         )
         with gr.Row():

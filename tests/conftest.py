@@ -1,0 +1,48 @@
+"""Fixtures shared by the integration and end-to-end tests: the real bundled model, served."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from generation.engine import DiffusersEngine
+from service.generate import GenerationService
+from settings import BUNDLED_MODEL_DIR, Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def engine() -> DiffusersEngine:
+    """The bundled default model, loaded once for the whole test run."""
+    return DiffusersEngine.load(str(BUNDLED_MODEL_DIR), "cpu")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def service(engine, settings) -> GenerationService:
+    return GenerationService(engine, settings.limits)
+
+
+@pytest.fixture(scope="session")
+def app_url(service, settings) -> Iterator[str]:
+    """The real Gradio app on a free loopback port, closed when the session ends."""
+    from components.layout import build_app
+
+    app = build_app(service, settings)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()

@@ -1,0 +1,108 @@
+"""The app on loopback answers each mode through gradio_client, with parameters in each PNG."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from generation.metadata import read_parameters
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = dict(negative_prompt="blue", seed=21, steps=4, guidance_scale=6.0, scheduler="DDIM")
+
+
+@pytest.fixture(scope="module")
+def client(app_url) -> Client:
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def start_png(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("uploads") / "start.png"
+    image = Image.new("RGB", (256, 256), (30, 60, 200))
+    image.paste((220, 30, 30), (80, 80, 176, 176))
+    image.save(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def mask_png(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("uploads") / "mask.png"
+    layer = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    layer.paste((255, 0, 255, 255), (0, 0, 128, 128))
+    layer.save(path)
+    return str(path)
+
+
+def common(prompt: str) -> list:
+    return [
+        prompt,
+        SETTINGS["negative_prompt"],
+        SETTINGS["seed"],
+        SETTINGS["steps"],
+        SETTINGS["guidance_scale"],
+        SETTINGS["scheduler"],
+        2,
+    ]
+
+
+def check_gallery(gallery, mode: str, prompt: str) -> list[Image.Image]:
+    images = []
+    for index, item in enumerate(gallery):
+        with open(item["image"], "rb") as file:
+            png = file.read()
+        assert png.startswith(b"\x89PNG")
+        parameters = read_parameters(png)
+        assert parameters["mode"] == mode and parameters["prompt"] == prompt
+        assert parameters["seed"] == SETTINGS["seed"] + index
+        assert parameters["negative_prompt"] == SETTINGS["negative_prompt"]
+        assert parameters["steps"] == SETTINGS["steps"]
+        images.append(Image.open(io.BytesIO(png)))
+    assert len(images) == 2
+    return images
+
+
+def test_text_to_image_over_the_api(client):
+    gallery, seed = client.predict(*common("a red circle"), 256, 192, api_name="/txt2img")
+    assert seed == SETTINGS["seed"]
+    images = check_gallery(gallery, "txt2img", "a red circle")
+    assert images[0].size == (256, 192)
+
+
+def test_image_to_image_over_the_api(client, start_png):
+    gallery, _ = client.predict(
+        handle_file(start_png), *common("a green star"), 0.5, api_name="/img2img"
+    )
+    check_gallery(gallery, "img2img", "a green star")
+    assert read_parameters(gallery[0]["image"])["strength"] == 0.5
+
+
+def test_inpaint_over_the_api(client, start_png, mask_png):
+    editor = {
+        "background": handle_file(start_png),
+        "layers": [handle_file(mask_png)],
+        "composite": handle_file(start_png),
+    }
+    gallery, _ = client.predict(
+        editor, *common("a yellow square"), 1.0, 4, True, api_name="/inpaint"
+    )
+    images = check_gallery(gallery, "inpaint", "a yellow square")
+    original = Image.open(start_png)
+    # Far from the painted corner, the original pixels come back exactly.
+    assert images[0].getpixel((200, 200)) == original.getpixel((200, 200))
+
+
+def test_bad_input_gets_a_clear_error_and_the_app_keeps_serving(client, start_png):
+    with pytest.raises(Exception, match="multiple of 8"):
+        client.predict(*common("a red circle"), 250, 256, api_name="/txt2img")
+    with pytest.raises(Exception, match="seed"):
+        client.predict("a red circle", "", 2**32, 4, 6.0, "DDIM", 1, 256, 256, api_name="/txt2img")
+    editor = {"background": handle_file(start_png), "layers": [], "composite": None}
+    with pytest.raises(Exception, match="Paint over"):
+        client.predict(editor, *common("x"), 1.0, 4, True, api_name="/inpaint")
+    gallery, _ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    assert len(gallery) == 2
