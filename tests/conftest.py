@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -10,12 +9,6 @@ import pytest
 from generation.engine import DiffusersEngine
 from service.generate import GenerationService
 from settings import BUNDLED_MODEL_DIR, Settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +33,9 @@ def app_url(service, settings) -> Iterator[str]:
     from components.layout import build_app
 
     app = build_app(service, settings)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    # With no port given, Gradio takes the first free one from 7860 up.
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield app.local_url
     finally:
         app.close()
