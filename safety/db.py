@@ -55,7 +55,10 @@ def open_engine(
     }
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"could not open the database: {error}") from error
         engine = create_engine(
             parsed,
             connect_args={"timeout": write_timeout_s, "check_same_thread": False},

@@ -79,6 +79,13 @@ class LimitDecision:
 ALLOWED = LimitDecision(allowed=True)
 
 
+@dataclass(frozen=True)
+class Ban:
+    client_hash: str
+    until: datetime
+    reason: str
+
+
 def wait_text(seconds: float) -> str:
     """A wait in the largest unit that reads naturally, always rounded up."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -200,6 +207,17 @@ class RateLimiter:
                 .values(banned_until=as_utc(until), ban_reason=reason)
             )
             log_moderation_action(connection, now, moderator, "ban", client_hash, reason)
+
+    def bans(self) -> list[Ban]:
+        """Bans still running, the soonest to end first."""
+        now = as_utc(self._clock())
+        query = (
+            select(ClientRow.client_hash, ClientRow.banned_until, ClientRow.ban_reason)
+            .where(ClientRow.banned_until > now)
+            .order_by(ClientRow.banned_until)
+        )
+        with transaction(self._engine, read_only=True) as connection:
+            return [Ban(h, until, reason or "") for h, until, reason in connection.execute(query)]
 
     def unban(self, client_hash: str, moderator: str, reason: str = "") -> None:
         now = as_utc(self._clock())

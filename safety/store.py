@@ -42,6 +42,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 __all__ = [
     "EventStore",
+    "ModerationRecord",
     "PurgeReport",
     "RequestEvent",
     "ReviewItem",
@@ -125,6 +126,17 @@ class ReviewItem:
     moderator: str | None = None
     decided_at: datetime | None = None
     taken_down_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ModerationRecord:
+    """One line of the moderators' audit log."""
+
+    at: datetime
+    moderator: str
+    action: str
+    target: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -309,6 +321,16 @@ class EventStore:
             log_moderation_action(connection, now, moderator, "takedown", reference_id)
         self._flush_deleted_pages()
         return deleted
+
+    def moderation_log(self, limit: int = 100) -> list[ModerationRecord]:
+        """The newest moderator actions first."""
+        query = select(ModerationLogRow).order_by(ModerationLogRow.id.desc()).limit(limit)
+        with transaction(self.engine, read_only=True) as connection:
+            rows = Session(connection).scalars(query).all()
+            return [
+                ModerationRecord(row.at, row.moderator, row.action, row.target, row.note)
+                for row in rows
+            ]
 
     # -- retention ----------------------------------------------------------
 
