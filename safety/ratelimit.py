@@ -4,7 +4,8 @@ All counting happens inside one database transaction per request, under a
 lock on the client's row, so the limits hold across replicas sharing the
 database and across threads; nothing is counted in process memory. The
 windows slide (a log of recent generations per client), so there is no burst
-at the turn of a minute or a day.
+at the turn of a minute or a day. Counting commits skip the disk flush (see
+`safety.db.transaction`); blocks, cooldowns and bans are written durably.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class RateLimiter:
         """
         _check_hash(client_hash)
         now = as_utc(self._clock())
-        with transaction(self._engine) as connection:
+        with transaction(self._engine, durable=False) as connection:
             decision = self._decide(connection, client_hash, now)
             if decision.allowed:
                 connection.execute(insert(RateHitRow), [{"client_hash": client_hash, "at": now}])
