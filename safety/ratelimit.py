@@ -14,8 +14,9 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from safety.clock import Clock, as_utc, utc_now
@@ -108,6 +109,21 @@ class RateLimiter:
         )
         self.limits = limits
         self._clock = clock
+        self._windows = [
+            (reason, limit, length)
+            for reason, limit, length in (
+                ("per_minute", limits.per_minute, MINUTE),
+                ("per_day", limits.per_day, DAY),
+            )
+            if limit is not None
+        ]
+        # Built once: a limit check should cost its queries, not their construction.
+        self._count_hits = select(
+            *(
+                func.count().filter(RateHitRow.at > bindparam(reason))
+                for reason, _, _ in self._windows
+            )
+        ).where(RateHitRow.client_hash == bindparam("client"), RateHitRow.at > bindparam("since"))
 
     def acquire(self, client_hash: str) -> LimitDecision:
         """Count one generation for `client_hash` if every limit allows it.
@@ -119,12 +135,8 @@ class RateLimiter:
         with transaction(self._engine, durable=False) as connection:
             decision = self._decide(connection, client_hash, now)
             if decision.allowed:
-                connection.execute(insert(RateHitRow), [{"client_hash": client_hash, "at": now}])
-                connection.execute(
-                    delete(RateHitRow).where(
-                        RateHitRow.client_hash == client_hash, RateHitRow.at <= now - DAY
-                    )
-                )
+                connection.execute(_INSERT_HIT, {"client_hash": client_hash, "at": now})
+                connection.execute(_PRUNE_HITS, {"client": client_hash, "before": now - DAY})
         if not decision.allowed:
             log.info(
                 "client %s refused (%s) for %.0f s",
@@ -140,28 +152,22 @@ class RateLimiter:
             return _refuse("banned", banned_until - now)
         if cooldown_until is not None and cooldown_until > now:
             return _refuse("cooldown", cooldown_until - now)
-        windows = [
-            (reason, limit, length)
-            for reason, limit, length in (
-                ("per_minute", self.limits.per_minute, MINUTE),
-                ("per_day", self.limits.per_day, DAY),
-            )
-            if limit is not None
-        ]
-        if not windows:
+        if not self._windows:
             return ALLOWED
-        mine = RateHitRow.client_hash == client_hash
         counts = connection.execute(
-            select(
-                *(func.count().filter(RateHitRow.at > now - length) for _, _, length in windows)
-            ).where(mine, RateHitRow.at > now - max(length for _, _, length in windows))
+            self._count_hits,
+            {
+                "client": client_hash,
+                "since": now - max(length for _, _, length in self._windows),
+                **{reason: now - length for reason, _, length in self._windows},
+            },
         ).one()
-        for (reason, limit, length), count in zip(windows, counts, strict=True):
+        for (reason, limit, length), count in zip(self._windows, counts, strict=True):
             if count >= limit:
                 # The request fits again once enough of the window's hits have aged out.
                 oldest_blocking = connection.execute(
                     select(RateHitRow.at)
-                    .where(mine, RateHitRow.at > now - length)
+                    .where(RateHitRow.client_hash == client_hash, RateHitRow.at > now - length)
                     .order_by(RateHitRow.at)
                     .offset(count - limit)
                     .limit(1)
@@ -249,10 +255,22 @@ def _lock_client(
     writers), so one client's concurrent requests are counted one at a time.
     Returns (cooldown_until, banned_until).
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ClientRow).values(client_hash=client_hash, last_seen=now)
-    statement = statement.on_conflict_do_update(
+    statement = _UPSERT_CLIENT[connection.dialect.name]
+    cooldown_until, banned_until = connection.execute(
+        statement, {"client_hash": client_hash, "last_seen": now}
+    ).one()
+    return cooldown_until, banned_until
+
+
+def _upsert_client(dialect: ModuleType) -> Insert:
+    statement = dialect.insert(ClientRow)
+    return statement.on_conflict_do_update(
         index_elements=[ClientRow.client_hash], set_={"last_seen": statement.excluded.last_seen}
     ).returning(ClientRow.cooldown_until, ClientRow.banned_until)
-    cooldown_until, banned_until = connection.execute(statement).one()
-    return cooldown_until, banned_until
+
+
+_UPSERT_CLIENT = {"postgresql": _upsert_client(postgresql), "sqlite": _upsert_client(sqlite)}
+_INSERT_HIT = insert(RateHitRow)
+_PRUNE_HITS = delete(RateHitRow).where(
+    RateHitRow.client_hash == bindparam("client"), RateHitRow.at <= bindparam("before")
+)
