@@ -9,6 +9,7 @@ caller tells the user, nothing is dropped silently.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import sqlite3
@@ -188,8 +189,9 @@ class EventStore:
         if is_address(event.client_hash):
             raise ValueError("record_event was given a raw address; hash it first")
         reference_id = secrets.token_hex(8)  # unguessable: it is the key to appeal
+        row = _event_row(reference_id, event)
         with transaction(self.engine) as connection:
-            connection.execute(insert(EventRow), [_event_row(reference_id, event)])
+            connection.execute(insert(EventRow), [row])
         return reference_id
 
     def get_event(self, reference_id: str) -> StoredEvent | None:
@@ -218,6 +220,9 @@ class EventStore:
             raise ValueError("thumbnail_png is not a PNG image")
         with transaction(self.engine) as connection:
             event_id = _event_id(connection, reference_id)
+            already = select(ReviewItemRow.id).where(ReviewItemRow.event_id == event_id)
+            if connection.execute(already).first() is not None:
+                raise ValueError(f"{reference_id} is already in the review queue")
             item_id = connection.execute(
                 insert(ReviewItemRow).returning(ReviewItemRow.id),
                 [
@@ -393,6 +398,13 @@ class EventStore:
 
 
 def _event_row(reference_id: str, event: RequestEvent) -> dict[str, Any]:
+    """The row for `event`; raises TypeError here, not as a database error, when a
+    field cannot be stored as JSON."""
+    for name in ("scores", "timings", "details"):
+        try:
+            json.dumps(dict(getattr(event, name)))
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"RequestEvent.{name} must be plain JSON data: {error}") from error
     return {
         "reference_id": reference_id,
         "created_at": as_utc(event.time),

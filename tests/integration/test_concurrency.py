@@ -71,3 +71,21 @@ def test_sixteen_threads_never_exceed_the_limit_and_lose_no_event(
         ).scalar_one()
     assert stored == THREADS * REQUESTS_PER_THREAD
     assert allowed_events == LIMIT
+
+
+def test_replicas_opening_a_new_database_together_migrate_it_once(
+    database_url: str, clock: FakeClock
+) -> None:
+    start = threading.Barrier(4)
+
+    def open_replica(_: int) -> str:
+        start.wait()
+        with EventStore.from_url(database_url, clock=clock, write_timeout_s=60) as store:
+            return store.record_event(
+                RequestEvent(clock(), CLIENT, "s", "txt2img", "a cat", Action.ALLOW)
+            )
+
+    with ThreadPoolExecutor(4) as pool:
+        references = list(pool.map(open_replica, range(4)))
+    with EventStore.from_url(database_url, clock=clock) as store:
+        assert all(store.get_event(reference) is not None for reference in references)

@@ -83,6 +83,20 @@ def test_a_raw_address_is_never_recorded(store: EventStore, clock: FakeClock) ->
         store.record_event(make_event(clock, client_hash="203.0.113.7"))
 
 
+def test_details_that_are_not_json_are_a_programming_error_not_a_store_error(
+    store: EventStore, clock: FakeClock
+) -> None:
+    with pytest.raises(TypeError, match="details"):
+        store.record_event(make_event(clock, details={"seeds": {1, 2}}))
+
+
+def test_an_event_is_queued_for_review_once(store: EventStore, clock: FakeClock) -> None:
+    reference_id = store.record_event(make_event(clock))
+    store.add_review_item(reference_id, "blocked", None, FINDINGS)
+    with pytest.raises(ValueError, match="already"):
+        store.add_review_item(reference_id, "flagged", None, FINDINGS)
+
+
 def test_an_unknown_reference_is_reported(store: EventStore) -> None:
     assert store.get_event("0000000000000000") is None
     with pytest.raises(UnknownReference):
