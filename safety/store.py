@@ -161,10 +161,22 @@ class EventStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, clock: Clock = utc_now, write_timeout_s: float = 5.0
+        cls,
+        url: str,
+        *,
+        clock: Clock = utc_now,
+        write_timeout_s: float = 5.0,
+        pool_size: int = 10,
     ) -> EventStore:
-        """Open (creating and migrating as needed) the database at `url`."""
-        return cls(open_engine(url, write_timeout_s=write_timeout_s), clock=clock)
+        """Open (creating and migrating as needed) the database at `url`.
+
+        `pool_size` connections stay open, twice as many more on bursts; on a
+        shared PostgreSQL keep replicas x 3 x pool_size under its max_connections.
+        """
+        engine = open_engine(
+            url, write_timeout_s=write_timeout_s, pool_size=pool_size, max_overflow=2 * pool_size
+        )
+        return cls(engine, clock=clock)
 
     def close(self) -> None:
         self.engine.dispose()
