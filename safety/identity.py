@@ -26,6 +26,8 @@ SPACES_ENV_VARS = ("SPACE_ID", "SPACE_HOST", "SPACE_REPO_NAME")
 #: Below this many bytes a secret could be brute-forced over the 2^32 IPv4 addresses.
 MIN_SECRET_BYTES = 16
 
+UNKNOWN_PEER = "unknown"
+
 _HASH_HEX_CHARS = 32  # 128 bits: no realistic collisions, short enough for logs
 
 
@@ -39,7 +41,7 @@ def trusted_proxies_default(environ: Mapping[str, str]) -> int:
     return 1 if any(environ.get(name) for name in SPACES_ENV_VARS) else 0
 
 
-def client_address(peer_host: str, headers: Mapping[str, str], trusted_proxies: int) -> str:
+def client_address(peer_host: str | None, headers: Mapping[str, str], trusted_proxies: int) -> str:
     """The address of the client, by our own rule rather than the web server's.
 
     With `trusted_proxies` = N, the connection comes from the last of N proxies
@@ -48,9 +50,12 @@ def client_address(peer_host: str, headers: Mapping[str, str], trusted_proxies: 
     the client and are never used. When the header has fewer entries than
     configured, or the chosen entry is not an address, the connection address is
     used: a misconfigured chain must not let the client pick its identity.
+    Clients with no known connection address (`None`) share one identity,
+    and so one set of limits.
     """
     if trusted_proxies < 0:
         raise ValueError("trusted_proxies must be zero or more")
+    peer_host = peer_host or UNKNOWN_PEER
     peer = normalize_address(peer_host) or peer_host
     if trusted_proxies == 0:
         return peer

@@ -137,6 +137,13 @@ def test_repeated_header_lines_form_one_list() -> None:
     assert client_address("10.0.0.2", headers, trusted_proxies=1) == "203.0.113.7"
 
 
+def test_clients_without_a_connection_address_share_one_identity() -> None:
+    assert client_address(None, {"X-Forwarded-For": "198.51.100.1"}, trusted_proxies=0) == (
+        "unknown"
+    )
+    assert client_address(None, {}, trusted_proxies=1) == "unknown"
+
+
 def test_negative_proxy_count_is_refused() -> None:
     with pytest.raises(ValueError):
         client_address("10.0.0.2", {}, trusted_proxies=-1)
