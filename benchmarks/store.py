@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\nSQLite {sqlite3.sqlite_version}, WAL: events commit with synchronous=FULL, "
         f"limit checks with NORMAL; {os.cpu_count()} CPUs"
     )
-    print("command: python -m benchmarks.store " + " ".join(argv or sys.argv[1:]))
+    print("command:", " ".join(["python -m benchmarks.store", *(argv or sys.argv[1:])]))
 
 
 @contextmanager
