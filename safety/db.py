@@ -75,7 +75,8 @@ def open_engine(
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                # prompts are personal data: a new data directory is the owner's only
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as error:
                 raise StoreError(f"could not open the database: {error}") from error
         engine = create_engine(

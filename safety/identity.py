@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from safety.clock import Clock, as_utc, utc_now
+
+log = logging.getLogger(__name__)
 
 #: Environment variables the Hugging Face Spaces runtime sets in every Space.
 SPACES_ENV_VARS = ("SPACE_ID", "SPACE_HOST", "SPACE_REPO_NAME")
@@ -185,6 +188,10 @@ def load_or_create_secret(env_value: str | None, path: Path) -> bytes:
 
 
 def _read_secret(path: Path) -> bytes:
+    """The secret in `path`, first taking away any access but the owner's."""
+    if os.stat(path).st_mode & 0o077:
+        log.warning("%s was readable by others; restricting it to its owner", path)
+        os.chmod(path, 0o600)
     secret = path.read_text().strip().encode()
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes")

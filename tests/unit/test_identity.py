@@ -198,6 +198,14 @@ def test_the_secret_file_is_created_owner_only_and_reused(tmp_path: Path) -> Non
     assert [entry.name for entry in path.parent.iterdir()] == ["client-hash.key"]
 
 
+def test_a_secret_file_others_could_read_is_restricted(tmp_path: Path) -> None:
+    path = tmp_path / "client-hash.key"
+    path.write_text("a secret someone wrote by hand")
+    path.chmod(0o644)
+    assert load_or_create_secret(None, path) == b"a secret someone wrote by hand"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_a_new_secret_file_gives_new_ids(tmp_path: Path) -> None:
     one = ClientHasher(load_or_create_secret(None, tmp_path / "a.key")).hash("203.0.113.7")
     two = ClientHasher(load_or_create_secret(None, tmp_path / "b.key")).hash("203.0.113.7")
