@@ -1,0 +1,75 @@
+"""Fixtures for the store and rate-limiter suites: a movable clock and a real database.
+
+The unit suites run on SQLite in a temporary directory; the integration
+conftest reuses these fixtures and overrides `database_url` to run the same
+suites on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from safety.store import EventStore
+
+
+class FakeClock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'safecanvas.db'}"
+
+
+@pytest.fixture
+def store(database_url: str, clock: FakeClock) -> Iterator[EventStore]:
+    with EventStore.from_url(database_url, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def write_lock(database_url: str) -> Callable[[], AbstractContextManager[None]]:
+    """Holds the database's write lock from another connection, as a busy replica would."""
+
+    @contextmanager
+    def hold() -> Iterator[None]:
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite":
+            holder = sqlite3.connect(url.database, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            return
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection, connection.begin():
+                connection.execute(text("LOCK TABLE events, clients IN EXCLUSIVE MODE"))
+                yield
+        finally:
+            engine.dispose()
+
+    return hold
