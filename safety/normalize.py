@@ -28,7 +28,9 @@ _LEET_TABLE = str.maketrans(_LEET_DIGITS)
 _LEET_WORD = re.compile(r"[a-z0-9@$!|+€£]+")
 _FLANKED_DIGITS = re.compile(r"(?<=[a-z])[0-9]+(?=[a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SPACED_LETTERS = re.compile(r"\b[a-z0-9](?: [a-z0-9]){2,}\b")
+_SPACED_LETTERS = re.compile(
+    r"(?<![a-z0-9])[a-z0-9](?P<sep>[^a-z0-9]{1,3})[a-z0-9](?:(?P=sep)[a-z0-9])+(?![a-z0-9])"
+)
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
 _ANY_RUN = re.compile(r"([a-z])\1+")
 
@@ -144,9 +146,11 @@ def to_words(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-def join_spaced_letters(words: str) -> str:
-    """Join runs of three or more single characters ("n u d e", from "n.u.d.e" too)."""
-    return _SPACED_LETTERS.sub(lambda m: m.group().replace(" ", ""), words)
+def join_spaced_letters(text: str) -> str:
+    """Join three or more single characters split by one repeated separator: "n u d e",
+    "n.u.d.e", "n-u-d-e". A different gap ends the word, so "n u d e  w o m a n"
+    becomes "nude  woman"."""
+    return _SPACED_LETTERS.sub(lambda m: m.group()[:: len(m.group("sep")) + 1], text)
 
 
 def shorten_runs(words: str) -> str:
@@ -160,18 +164,18 @@ def squeeze_runs(words: str) -> str:
 
 
 def _words_view(text: str) -> str:
-    return shorten_runs(join_spaced_letters(to_words(text)))
+    return shorten_runs(to_words(text))
 
 
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
     folded = fold_case_and_width(strip_invisible(coerce_text(text)))
-    latin = transliterate(fold_homoglyphs(folded))
+    latin = join_spaced_letters(transliterate(fold_homoglyphs(folded)))
     plain = _words_view(latin)
     leet = _words_view(read_leetspeak(latin))
     return NormalizedText(
         plain=plain,
         leet=leet,
         squeezed=squeeze_runs(leet),
-        transliterated=_words_view(transliterate(folded)),
+        transliterated=_words_view(join_spaced_letters(transliterate(folded))),
     )

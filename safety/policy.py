@@ -334,6 +334,8 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
 
     checks_node = _required(fields, "prompt_checks", root, "the policy")
     checks = checks_node.texts("prompt_checks")
+    if not checks:
+        raise checks_node.error("prompt_checks must name at least one check")
     for check in checks:
         if check not in PROMPT_CHECKS:
             raise checks_node.error(f"unknown prompt check {check!r}; known: {PROMPT_CHECKS}")
