@@ -92,8 +92,7 @@ def strip_invisible(text: str) -> str:
 
 def fold_case_and_width(text: str) -> str:
     """NFKC (full-width and compatibility forms) then case folding, then accents removed."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    decomposed = unicodedata.normalize("NFKD", folded)
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
@@ -146,11 +145,20 @@ def to_words(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
+def _join_letters(match: re.Match[str]) -> str:
+    sep = match.group("sep")
+    letters = match.group()[:: len(sep) + 1]
+    # "a n u d e" is more often the article and a spaced word than one word.
+    if letters[0] in "ai" and len(letters) >= 4 and sep == " ":
+        return letters[0] + sep + letters[1:]
+    return letters
+
+
 def join_spaced_letters(text: str) -> str:
     """Join three or more single characters split by one repeated separator: "n u d e",
     "n.u.d.e", "n-u-d-e". A different gap ends the word, so "n u d e  w o m a n"
     becomes "nude  woman"."""
-    return _SPACED_LETTERS.sub(lambda m: m.group()[:: len(m.group("sep")) + 1], text)
+    return _SPACED_LETTERS.sub(_join_letters, text)
 
 
 def shorten_runs(words: str) -> str:
@@ -169,8 +177,10 @@ def _words_view(text: str) -> str:
 
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
-    folded = fold_case_and_width(strip_invisible(coerce_text(text)))
-    latin = join_spaced_letters(transliterate(fold_homoglyphs(folded)))
+    visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
+    folded = fold_case_and_width(visible)
+    # Look-alikes are folded before case: Greek capital "Ν" imitates "N", its lower case "ν" a "v".
+    latin = join_spaced_letters(transliterate(fold_case_and_width(fold_homoglyphs(visible))))
     plain = _words_view(latin)
     leet = _words_view(read_leetspeak(latin))
     return NormalizedText(
