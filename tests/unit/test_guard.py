@@ -150,7 +150,7 @@ def test_guard_refuses_to_build_when_a_named_check_cannot_load(policy, tmp_path:
     with pytest.raises(GuardLoadError, match="cannot load"):
         build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)), tmp_path)
     broken = dataclasses.replace(policy, classifier_head="classifiers/missing.npz")
-    with pytest.raises(GuardLoadError, match="missing.npz"):
+    with pytest.raises(GuardLoadError, match=r"missing\.npz"):
         build_prompt_guard(broken)
 
 

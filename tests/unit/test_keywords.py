@@ -112,5 +112,5 @@ def test_terms_are_normalised_like_prompts():
 
 
 def test_a_missing_blocklist_raises(policy, tmp_path: Path):
-    with pytest.raises(BlocklistError, match="sexual.txt"):
+    with pytest.raises(BlocklistError, match=r"sexual\.txt"):
         build_keyword_check(policy, tmp_path)
