@@ -26,7 +26,7 @@ _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LEET_TABLE = str.maketrans(_LEET_DIGITS)
 _LEET_WORD = re.compile(r"[a-z0-9@$!|+€£]+")
-_FLANKED_DIGITS = re.compile(r"(?<=[a-z])[0-9]+(?=[a-z])")
+_LEET_DIGIT_RUN = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACED_LETTERS = re.compile(
     r"(?<![a-z0-9])[a-z0-9](?P<sep>[^a-z0-9]{1,3})[a-z0-9](?:(?P=sep)[a-z0-9])+(?![a-z0-9])"
@@ -128,14 +128,16 @@ def _leet_word(word: str) -> str:
         for i, c in enumerate(word)
     ]
     spelled = "".join(chars)
-    return _FLANKED_DIGITS.sub(lambda m: m.group().translate(_LEET_TABLE), spelled)
+    if sum(c.isalpha() for c in spelled) < 2:
+        return spelled
+    return _LEET_DIGIT_RUN.sub(lambda m: m.group().translate(_LEET_TABLE), spelled)
 
 
 def read_leetspeak(text: str) -> str:
     """Read digits and symbols as letters inside words ("n4k3d" -> "naked", "$ex" -> "sex").
 
-    Digits count only between letters, so "3 cats", "4k" and "1girl" stay as
-    they are; symbols count only before a letter.
+    Digits count only next to a letter in a word of at least two letters, so
+    "3 cats", "4k" and "1920s" stay as they are; symbols count only before a letter.
     """
     return _LEET_WORD.sub(lambda m: _leet_word(m.group()), text)
 

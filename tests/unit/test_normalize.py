@@ -51,13 +51,21 @@ def test_transliteration_reads_other_scripts_phonetically():
 
 @pytest.mark.parametrize(
     ("leet", "plain"),
-    [("n4k3d", "naked"), ("b00bs", "boobs"), ("$ex", "sex"), ("p0rn", "porn"), ("k1ll", "kill")],
+    [
+        ("n4k3d", "naked"),
+        ("b00bs", "boobs"),
+        ("$ex", "sex"),
+        ("p0rn", "porn"),
+        ("k1ll", "kill"),
+        ("nud3", "nude"),
+        ("5exy", "sexy"),
+    ],
 )
 def test_leetspeak_inside_words_is_read_as_letters(leet, plain):
     assert normalize(leet).leet == plain
 
 
-@pytest.mark.parametrize("text", ["3 cats", "4k wallpaper", "1920s car", "1girl", "r2 d2"])
+@pytest.mark.parametrize("text", ["3 cats", "4k wallpaper", "1920s car", "3d render", "1 2 3"])
 def test_numbers_that_are_not_leetspeak_stay(text):
     assert read_leetspeak(text) == text
 
