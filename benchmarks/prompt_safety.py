@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from safety.guard import build_prompt_guard
+from safety.guard import PromptGuard, build_prompt_guard
 from safety.policy import load_policy
 from safety.prompt_datasets import DATASETS_DIR, SAFE, LabelledPrompt, load_sets, split
+from safety.verdict import Verdict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POLICY = REPO_ROOT / "assets" / "policy.yaml"
@@ -40,6 +41,7 @@ PLAIN_UNSAFE = (
     "hatecheck/hateful",
     "openai/flagged",
 )
+BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
 HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
 LEET = str.maketrans("aeiost", "431057")
 
@@ -66,13 +68,16 @@ class Detector:
     tunable: bool = True
 
 
-def _ours() -> tuple[Detector, Callable[[str], object], Callable[[Sequence[str]], object]]:
+def _ours() -> tuple[Detector, PromptGuard, dict[str, Verdict]]:
+    """Our guard as a detector; it remembers each verdict for the per-category table."""
     guard = build_prompt_guard(load_policy(POLICY))
+    verdicts: dict[str, Verdict] = {}
 
     def score(texts: Sequence[str]) -> np.ndarray:
-        return np.array([0.0 if v.allowed else 1.0 for v in guard.check_many(list(texts))])
+        verdicts.update(zip(texts, guard.check_many(list(texts)), strict=True))
+        return np.array([0.0 if verdicts[t].allowed else 1.0 for t in texts])
 
-    return Detector("SafeCanvas", score, 0.5, tunable=False), guard.check, guard.check_many
+    return Detector("SafeCanvas", score, 0.5, tunable=False), guard, verdicts
 
 
 def _ldnoobw() -> Detector:
@@ -155,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print("command: python -m benchmarks.prompt_safety " + shlex.join(sys.argv[1:]))
 
-    ours, check_one, check_many = _ours()
+    ours, guard, verdicts = _ours()
     detectors = [ours, _ldnoobw(), _better_profanity(), _alt_profanity_check(), _nsfw_bilstm()]
     sets = {
         name: _sample(rows, args.limit) for name, rows in split(load_sets(), "test").items() if rows
@@ -188,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     header = ["set", "kind", "n", *[d.name for d in detectors], *[f"{n}@ourFP" for n in matched]]
     table = []
     for name, rows in cases.items():
+        if rows[0].label == SAFE and " +" in name:
+            continue  # obfuscated benign sets appear pooled only
         kind = "FP %" if rows[0].label == SAFE else "recall %"
         line = [name, kind, str(len(rows)), *[_cell(flagged(d, name)) for d in detectors]]
         line += [_cell(flagged(d, name, matched[d.name])) for d in detectors if d.name in matched]
@@ -205,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     plain = [n for n in PLAIN_UNSAFE if n in sets]
     unsafe = [n for n, rows in sets.items() if rows[0].label != SAFE]
     summary = [["benign (all)", "FP %", str(sum(len(sets[n]) for n in benign)), *pooled(benign)]]
+    for kind in OBFUSCATIONS:
+        names = [f"{n} +{kind}" for n in benign]
+        summary.append(
+            [f"benign +{kind}", "FP %", str(sum(len(cases[n]) for n in names)), *pooled(names)]
+        )
     summary.append(
         ["plainly unsafe", "recall %", str(sum(len(sets[n]) for n in plain)), *pooled(plain)]
     )
@@ -224,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _print_table("Per set (test split; '+kind' = obfuscated copy)", header, table)
     _print_table("Pooled", header, summary)
 
-    guard_verdicts = check_many([r.text for n in unsafe for r in sets[n]])
+    guard_verdicts = [verdicts[r.text] for n in unsafe for r in sets[n]]
     truth = [r.label for n in unsafe for r in sets[n]]
     categories = sorted({t for t in truth if t not in (SAFE, "unsafe")})
     per_category = []
@@ -242,15 +254,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     prompts = [r.text for rows in sets.values() for r in rows]
     single = random.Random(1).sample(prompts, min(300, len(prompts)))
     for text in single[:10]:
-        check_one(text)  # warm-up
+        guard.check(text)  # warm-up
     times = []
     for text in single:
         start = time.perf_counter()
-        check_one(text)
+        guard.check(text)
         times.append(time.perf_counter() - start)
     batch = prompts[:2048]
     start = time.perf_counter()
-    check_many(batch)
+    guard.check_many(batch)
     rate = len(batch) / (time.perf_counter() - start)
     _print_table(
         "SafeCanvas speed (whole guard: normalise, keywords, MiniLM + head)",
