@@ -5,7 +5,8 @@ whiskey" from "a shot in the head". This check embeds the normalised prompt
 with the bundled MiniLM sentence model and scores each category two ways:
 
 - a trained linear head (`assets/classifiers/`, made by
-  `python -m safety.train_prompt_classifier`) for the categories it was trained on;
+  `python -m safety.train_prompt_classifier`) for the categories it was trained on,
+  read as the probability of that category against "safe";
 - similarity to the category's own examples in the policy, so a category that
   a Space owner adds with a description and examples works without retraining.
 
@@ -152,6 +153,7 @@ class SemanticClassifier:
         self._span = policy.similarity_ceiling - policy.similarity_floor
         self._head = head
         known = {c.id for c in policy.categories}
+        self._safe_column = head.classes.index(SAFE_CLASS) if head else 0
         self._head_columns = (
             {cls: i for i, cls in enumerate(head.classes) if cls in known} if head else {}
         )
@@ -182,7 +184,10 @@ class SemanticClassifier:
                     f'similarity {cosine:.2f} to the example "{self._examples[example][1]}"',
                 )
                 if probabilities is not None and head_column is not None:
-                    by_head = float(probabilities[row, head_column])
+                    # This category against "safe" alone, so that a prompt split between two
+                    # unsafe categories (self-harm and violence) is not scored as half safe.
+                    own = float(probabilities[row, head_column])
+                    by_head = own / (own + float(probabilities[row, self._safe_column]))
                     if by_head >= score.score:
                         score = CategoryScore(
                             category.id, by_head, f"classifier probability {by_head:.2f}"
