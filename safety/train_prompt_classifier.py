@@ -127,7 +127,8 @@ def evaluate(
     embed: PromptEmbeddings,
     sets: dict[str, list[LabelledPrompt]],
 ) -> dict[str, dict[str, float]]:
-    """Per test set: share of prompts whose head score reaches any block threshold."""
+    """Per test set: share of prompts whose head score reaches any block threshold
+    (keywords and example similarity left out)."""
     thresholds = np.array(
         [policy.category(c).block_threshold if c != SAFE else 2.0 for c in head.classes]
     )
@@ -136,7 +137,10 @@ def evaluate(
         if not items:
             continue
         probabilities = head.probabilities(embed([i.text for i in items]))
-        flagged = (probabilities >= thresholds).any(axis=1)
+        against_safe = probabilities / (
+            probabilities + probabilities[:, :1]
+        )  # as the guard reads it
+        flagged = (against_safe >= thresholds).any(axis=1)
         report[name] = {"rows": len(items), "flagged": round(float(flagged.mean()), 4)}
     return report
 
