@@ -167,15 +167,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     cases: dict[str, list[LabelledPrompt]] = dict(sets)
     for name, rows in sets.items():
-        if rows[0].label != SAFE:
-            for kind, obfuscate in OBFUSCATIONS.items():
-                cases[f"{name} +{kind}"] = [
-                    LabelledPrompt(obfuscate(r.text), r.label, r.source) for r in rows
-                ]
+        if rows[0].label == SAFE:
+            rows = rows[:BENIGN_OBFUSCATED_PER_SET]
+        for kind, obfuscate in OBFUSCATIONS.items():
+            cases[f"{name} +{kind}"] = [
+                LabelledPrompt(obfuscate(r.text), r.label, r.source) for r in rows
+            ]
 
-    scores = {
-        d.name: {n: d.score([r.text for r in rows]) for n, rows in cases.items()} for d in detectors
-    }
+    scores = {}
+    for d in detectors:
+        print(f"scoring {sum(map(len, cases.values()))} prompts with {d.name}", file=sys.stderr)
+        scores[d.name] = {n: d.score([r.text for r in rows]) for n, rows in cases.items()}
     benign = [n for n, rows in sets.items() if rows[0].label == SAFE]
 
     def flagged(detector: Detector, name: str, threshold: float | None = None) -> np.ndarray:
