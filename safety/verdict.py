@@ -41,13 +41,19 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The combined decision for one input, with the findings behind it."""
+    """The combined decision for one input, with the findings behind it.
+
+    `explanation` is for moderators and logs; `message` is what the person who
+    made the request may read (it names the rule, never the matched words).
+    """
 
     action: Action
     category: str | None = None
     score: float = 0.0
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     explanation: str = ""
+    message: str = ""
+    policy_version: str = ""
 
     @property
     def allowed(self) -> bool:

@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from safety.guard import PromptGuard, build_prompt_guard
+from safety.policy import Policy, load_policy
+from safety.semantic import Embedder, load_embedder
 from tests.unit.conftest import clock, store, write_lock
 
 __all__ = ["clock", "store", "write_lock"]
@@ -58,3 +61,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def full_policy() -> Policy:
+    return load_policy(ASSETS / "policy.yaml")
+
+
+@pytest.fixture(scope="session")
+def guard(full_policy: Policy, embedder: Embedder) -> PromptGuard:
+    """The whole prompt guard as the app builds it: keywords, MiniLM and the trained head."""
+    return build_prompt_guard(full_policy, embedder=embedder)

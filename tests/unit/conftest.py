@@ -7,6 +7,7 @@ suites on PostgreSQL too.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from safety.guard import PromptGuard, build_prompt_guard
+from safety.policy import Policy, load_policy
 from safety.store import EventStore
 
 
@@ -73,3 +76,17 @@ def write_lock(database_url: str) -> Callable[[], AbstractContextManager[None]]:
             engine.dispose()
 
     return hold
+
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy(ASSETS / "policy.yaml")
+
+
+@pytest.fixture(scope="session")
+def keyword_guard(policy: Policy) -> PromptGuard:
+    """The real guard with only the model-free check, for fast unit tests."""
+    return build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)))

@@ -1,0 +1,281 @@
+"""Prompt safety quality and speed, beside four peers: `python -m benchmarks.prompt_safety`.
+
+Quality: on the test split of every set in `datasets/` (see
+`safety/prompt_datasets.py`), the share of unsafe prompts blocked (recall) and
+of benign prompts blocked (false positives), for SafeCanvas's guard and for a
+plain LDNOOBW keyword list, better-profanity, alt-profanity-check and the
+spaCy NSFW prompt classifier `en-prompt-nsfw-pipeline-bilstm`; then the same
+on the unsafe sets after four obfuscations. Peers with a score are also read
+at the threshold that gives them our pooled false-positive rate.
+Speed: one prompt at a time through the whole guard (p50, p95), and batched.
+
+Needs `requirements-bench.txt`. Takes a few minutes on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from safety.guard import PromptGuard, build_prompt_guard
+from safety.policy import load_policy
+from safety.prompt_datasets import DATASETS_DIR, SAFE, LabelledPrompt, load_sets, split
+from safety.verdict import Verdict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POLICY = REPO_ROOT / "assets" / "policy.yaml"
+PLAIN_UNSAFE = (
+    "ring_a_bell/nudity",
+    "ring_a_bell/violence",
+    "six_cd/dual_nudity",
+    "six_cd/dual_harm",
+    "six_cd/nudity_civitai",
+    "hatecheck/hateful",
+    "openai/flagged",
+)
+BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
+HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
+LEET = str.maketrans("aeiost", "431057")
+
+
+def _each_long_word(text: str, change: Callable[[str], str], joiner: str = " ") -> str:
+    return joiner.join(change(w) if sum(c.isalpha() for c in w) >= 4 else w for w in text.split())
+
+
+OBFUSCATIONS: dict[str, Callable[[str], str]] = {
+    "leet": lambda t: _each_long_word(t, lambda w: w.lower().translate(LEET)),
+    "spacing": lambda t: _each_long_word(t, lambda w: " ".join(w), joiner="  "),
+    "homoglyph": lambda t: _each_long_word(t, lambda w: w.translate(HOMOGLYPHS)),
+    "zero-width": lambda t: _each_long_word(t, lambda w: "\u200b".join(w)),
+}
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A system under test: scores in [0, 1] and the threshold it ships with."""
+
+    name: str
+    score: Callable[[Sequence[str]], np.ndarray]
+    threshold: float
+    tunable: bool = True
+
+
+def _ours() -> tuple[Detector, PromptGuard, dict[str, Verdict]]:
+    """Our guard as a detector; it remembers each verdict for the per-category table."""
+    guard = build_prompt_guard(load_policy(POLICY))
+    verdicts: dict[str, Verdict] = {}
+
+    def score(texts: Sequence[str]) -> np.ndarray:
+        verdicts.update(zip(texts, guard.check_many(list(texts)), strict=True))
+        return np.array([0.0 if verdicts[t].allowed else 1.0 for t in texts])
+
+    return Detector("SafeCanvas", score, 0.5, tunable=False), guard, verdicts
+
+
+def _ldnoobw() -> Detector:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for line in (DATASETS_DIR / "ldnoobw_v2" / "en.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            automaton.add_word(line.strip().lower(), len(line.strip()))
+    automaton.make_automaton()
+
+    def hit(text: str) -> bool:
+        text = text.lower()
+        for end, length in automaton.iter(text):
+            start = end - length + 1
+            before = text[start - 1] if start else " "
+            after = text[end + 1] if end + 1 < len(text) else " "
+            if not before.isalnum() and not after.isalnum():
+                return True
+        return False
+
+    return Detector(
+        "LDNOOBW list", lambda ts: np.array([float(hit(t)) for t in ts]), 0.5, tunable=False
+    )
+
+
+def _better_profanity() -> Detector:
+    from better_profanity import profanity
+
+    profanity.load_censor_words()
+    return Detector(
+        "better-profanity",
+        lambda ts: np.array([float(profanity.contains_profanity(t)) for t in ts]),
+        0.5,
+        tunable=False,
+    )
+
+
+def _alt_profanity_check() -> Detector:
+    from profanity_check import predict_prob
+
+    return Detector("alt-profanity-check", lambda ts: np.asarray(predict_prob(list(ts))), 0.5)
+
+
+def _nsfw_bilstm() -> Detector:
+    import spacy
+
+    nlp = spacy.load("en_prompt_nsfw_pipeline_bilstm")
+
+    def score(texts: Sequence[str]) -> np.ndarray:
+        docs = nlp.pipe(list(texts), batch_size=64)
+        return np.array([d.cats.get("adult", 0.0) + d.cats.get("cp", 0.0) for d in docs])
+
+    return Detector("nsfw-bilstm", score, 0.5)
+
+
+def _sample(rows: list[LabelledPrompt], limit: int) -> list[LabelledPrompt]:
+    return random.Random(0).sample(rows, limit) if len(rows) > limit else rows
+
+
+def _cell(flags: np.ndarray) -> str:
+    return f"{100 * flags.mean():5.1f}" if len(flags) else "    -"
+
+
+def _print_table(title: str, header: Sequence[str], rows: list[Sequence[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print(f"\n{title}")
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print(
+            "  ".join(
+                str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=300, help="most prompts per set (default 300)")
+    args = parser.parse_args(argv)
+    print("command: python -m benchmarks.prompt_safety " + shlex.join(sys.argv[1:]))
+
+    ours, guard, verdicts = _ours()
+    detectors = [ours, _ldnoobw(), _better_profanity(), _alt_profanity_check(), _nsfw_bilstm()]
+    sets = {
+        name: _sample(rows, args.limit) for name, rows in split(load_sets(), "test").items() if rows
+    }
+    cases: dict[str, list[LabelledPrompt]] = dict(sets)
+    for name, rows in sets.items():
+        if rows[0].label == SAFE:
+            rows = rows[:BENIGN_OBFUSCATED_PER_SET]
+        for kind, obfuscate in OBFUSCATIONS.items():
+            cases[f"{name} +{kind}"] = [
+                LabelledPrompt(obfuscate(r.text), r.label, r.source) for r in rows
+            ]
+
+    scores = {}
+    for d in detectors:
+        print(f"scoring {sum(map(len, cases.values()))} prompts with {d.name}", file=sys.stderr)
+        scores[d.name] = {n: d.score([r.text for r in rows]) for n, rows in cases.items()}
+    benign = [n for n, rows in sets.items() if rows[0].label == SAFE]
+
+    def flagged(detector: Detector, name: str, threshold: float | None = None) -> np.ndarray:
+        return scores[detector.name][name] >= (
+            detector.threshold if threshold is None else threshold
+        )
+
+    our_fpr = np.concatenate([flagged(ours, n) for n in benign]).mean()
+    matched: dict[str, float] = {}
+    for d in detectors:
+        if d.tunable:
+            pooled = np.concatenate([scores[d.name][n] for n in benign])
+            matched[d.name] = float(np.quantile(pooled, 1 - our_fpr)) + 1e-9
+
+    header = ["set", "kind", "n", *[d.name for d in detectors], *[f"{n}@ourFP" for n in matched]]
+    table = []
+    for name, rows in cases.items():
+        if rows[0].label == SAFE and " +" in name:
+            continue  # obfuscated benign sets appear pooled only
+        kind = "FP %" if rows[0].label == SAFE else "recall %"
+        line = [name, kind, str(len(rows)), *[_cell(flagged(d, name)) for d in detectors]]
+        line += [_cell(flagged(d, name, matched[d.name])) for d in detectors if d.name in matched]
+        table.append(line)
+
+    def pooled(names: Sequence[str]) -> list[str]:
+        line = [_cell(np.concatenate([flagged(d, n) for n in names])) for d in detectors]
+        line += [
+            _cell(np.concatenate([flagged(d, n, matched[d.name]) for n in names]))
+            for d in detectors
+            if d.name in matched
+        ]
+        return line
+
+    plain = [n for n in PLAIN_UNSAFE if n in sets]
+    unsafe = [n for n, rows in sets.items() if rows[0].label != SAFE]
+    summary = [["benign (all)", "FP %", str(sum(len(sets[n]) for n in benign)), *pooled(benign)]]
+    for kind in OBFUSCATIONS:
+        names = [f"{n} +{kind}" for n in benign]
+        summary.append(
+            [f"benign +{kind}", "FP %", str(sum(len(cases[n]) for n in names)), *pooled(names)]
+        )
+    summary.append(
+        ["plainly unsafe", "recall %", str(sum(len(sets[n]) for n in plain)), *pooled(plain)]
+    )
+    for kind in OBFUSCATIONS:
+        names = [f"{n} +{kind}" for n in plain]
+        summary.append(
+            [
+                f"plainly unsafe +{kind}",
+                "recall %",
+                str(sum(len(cases[n]) for n in names)),
+                *pooled(names),
+            ]
+        )
+    summary.append(
+        ["all unsafe sets", "recall %", str(sum(len(sets[n]) for n in unsafe)), *pooled(unsafe)]
+    )
+    _print_table("Per set (test split; '+kind' = obfuscated copy)", header, table)
+    _print_table("Pooled", header, summary)
+
+    guard_verdicts = [verdicts[r.text] for n in unsafe for r in sets[n]]
+    truth = [r.label for n in unsafe for r in sets[n]]
+    categories = sorted({t for t in truth if t not in (SAFE, "unsafe")})
+    per_category = []
+    for category in categories:
+        picked = [v for v, t in zip(guard_verdicts, truth, strict=True) if t == category]
+        blocked = np.array([not v.allowed for v in picked])
+        right = np.array([not v.allowed and v.category == category for v in picked])
+        per_category.append([category, str(len(picked)), _cell(blocked), _cell(right)])
+    _print_table(
+        "SafeCanvas per category (unsafe test rows)",
+        ["category", "n", "blocked %", "as this category %"],
+        per_category,
+    )
+
+    prompts = [r.text for rows in sets.values() for r in rows]
+    single = random.Random(1).sample(prompts, min(300, len(prompts)))
+    for text in single[:10]:
+        guard.check(text)  # warm-up
+    times = []
+    for text in single:
+        start = time.perf_counter()
+        guard.check(text)
+        times.append(time.perf_counter() - start)
+    batch = prompts[:2048]
+    start = time.perf_counter()
+    guard.check_many(batch)
+    rate = len(batch) / (time.perf_counter() - start)
+    _print_table(
+        "SafeCanvas speed (whole guard: normalise, keywords, MiniLM + head)",
+        ["measure", "value"],
+        [
+            ["single prompt p50 ms", f"{1000 * np.percentile(times, 50):.1f}"],
+            ["single prompt p95 ms", f"{1000 * np.percentile(times, 95):.1f}"],
+            [f"batched prompts/s ({len(batch)})", f"{rate:.0f}"],
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Decide whether a prompt may be generated: run the checks, combine their findings.
+
+The guard is the one place that turns findings into an action. It fails
+closed: a check that raises blocks the request (and logs why), and
+`build_prompt_guard` refuses to build a guard when a check the policy names
+cannot load, so a broken safety stack cannot go live unnoticed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from safety.keywords import BlocklistError, KeywordCheck, build_keyword_check
+from safety.normalize import NormalizedText, normalize
+from safety.policy import Policy
+from safety.semantic import (
+    ClassifierLoadError,
+    Embedder,
+    SemanticClassifier,
+    build_semantic_classifier,
+)
+from safety.verdict import Action, Finding, Verdict
+
+logger = logging.getLogger(__name__)
+
+ERROR_CHECK = "guard"
+ESCALATION_CHECK = "escalation"
+
+
+class GuardLoadError(RuntimeError):
+    """A check that the policy names cannot load; the app must not start."""
+
+
+def finding_action(policy: Policy, finding: Finding) -> Action:
+    """What one finding asks for under the policy: keyword hits apply the category's
+    action outright, classifier scores apply it from the category's thresholds."""
+    category = policy.category(finding.category)
+    if finding.check == SemanticClassifier.name:
+        return category.action_for(finding.score)
+    return category.action
+
+
+def escalate(policy: Policy, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings for the policy's escalations whose categories were all found together."""
+    present: dict[str, float] = {}
+    for finding in findings:
+        if finding.score >= policy.category(finding.category).warn_threshold:
+            present[finding.category] = max(present.get(finding.category, 0.0), finding.score)
+    return tuple(
+        Finding(
+            check=ESCALATION_CHECK,
+            category=rule.category,
+            score=min(present[c] for c in rule.when_all),
+            evidence="found together: " + " + ".join(rule.when_all),
+        )
+        for rule in policy.escalations
+        if all(c in present for c in rule.when_all)
+    )
+
+
+def _describe(policy: Policy, finding: Finding) -> str:
+    name = policy.category(finding.category).name
+    return f"{finding.check} -> {name} [{finding.category}] {finding.score:.2f}: {finding.evidence}"
+
+
+def _user_message(policy: Policy, action: Action, category_id: str) -> str:
+    category = policy.category(category_id)
+    if action == Action.ALLOW:
+        return ""
+    if action == Action.WARN:
+        text = f"Allowed, but this request comes close to the rule on {category.name.lower()}."
+    else:
+        text = category.message
+    return f"{text} {category.rephrase_hint}".strip()
+
+
+def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
+    """One verdict from all findings: the most severe action wins, then the highest score."""
+    findings = tuple(findings)
+    findings += escalate(policy, findings)
+    if not findings:
+        return Verdict(
+            Action.ALLOW,
+            explanation="allow: no check found anything",
+            policy_version=policy.version,
+        )
+    ranked = sorted(
+        findings, key=lambda f: (finding_action(policy, f).severity, f.score), reverse=True
+    )
+    decisive = ranked[0]
+    action = finding_action(policy, decisive)
+    lines = [f"{action.value}: {policy.category(decisive.category).name} [{decisive.category}]"]
+    lines += [_describe(policy, f) for f in ranked]
+    return Verdict(
+        action=action,
+        category=decisive.category if action != Action.ALLOW else None,
+        score=decisive.score,
+        findings=findings,
+        explanation="\n".join(lines),
+        message=_user_message(policy, action, decisive.category),
+        policy_version=policy.version,
+    )
+
+
+class PromptGuard:
+    """Checks prompt and negative prompt pairs under one policy; never raises on input."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        keywords: KeywordCheck | None,
+        semantic: SemanticClassifier | None,
+    ) -> None:
+        self.policy = policy
+        self._keywords = keywords
+        self._semantic = semantic
+
+    def check(self, prompt: str, negative_prompt: str = "") -> Verdict:
+        return self.check_many([prompt], [negative_prompt])[0]
+
+    def check_many(
+        self, prompts: Sequence[str], negative_prompts: Sequence[str] | None = None
+    ) -> list[Verdict]:
+        """Verdicts for many prompts at once; the classifier sees them in one batch."""
+        negatives = [""] * len(prompts) if negative_prompts is None else negative_prompts
+        if len(negatives) != len(prompts):
+            raise ValueError("give one negative prompt per prompt")
+        verdicts: list[Verdict | None] = [None] * len(prompts)
+        pending: list[tuple[int, NormalizedText, list[Finding]]] = []
+        for index, (prompt, negative) in enumerate(zip(prompts, negatives, strict=True)):
+            problem = self._input_problem(prompt, "prompt") or self._input_problem(
+                negative, "negative prompt"
+            )
+            if problem:
+                verdicts[index] = self._refuse(problem, problem)
+                continue
+            try:
+                text, findings = self._keyword_findings(prompt, negative)
+            except Exception as error:
+                verdicts[index] = self._fail_closed("keywords", error)
+                continue
+            pending.append((index, text, findings))
+
+        readable = [(index, text.readable) for index, text, _ in pending if text.readable]
+        if self._semantic is not None and readable:
+            try:
+                semantic = self._semantic.check_many([text for _, text in readable])
+            except Exception as error:
+                for index, _, _ in pending:
+                    verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
+                return verdicts  # type: ignore[return-value]
+            by_index = dict(zip((index for index, _ in readable), semantic, strict=True))
+            for index, _, findings in pending:
+                findings.extend(by_index.get(index, ()))
+
+        for index, _, findings in pending:
+            try:
+                verdicts[index] = combine_findings(self.policy, findings)
+            except Exception as error:
+                verdicts[index] = self._fail_closed("combine", error)
+        return verdicts  # type: ignore[return-value]
+
+    def _keyword_findings(self, prompt: str, negative: str) -> tuple[NormalizedText, list[Finding]]:
+        text = normalize(prompt)
+        if self._keywords is None:
+            return text, []
+        findings = list(self._keywords.check(text))
+        if negative:
+            findings += self._keywords.check_negative(normalize(negative))
+        return text, findings
+
+    def _input_problem(self, value: object, what: str) -> str:
+        if not isinstance(value, str | bytes):
+            return f"The {what} must be text."
+        if len(value) > self.policy.max_prompt_chars:
+            return (
+                f"The {what} is {len(value):,} characters long; "
+                f"the limit is {self.policy.max_prompt_chars:,}."
+            )
+        return ""
+
+    def _refuse(
+        self, explanation: str, message: str, findings: tuple[Finding, ...] = ()
+    ) -> Verdict:
+        return Verdict(
+            Action.BLOCK,
+            score=1.0,
+            findings=findings,
+            explanation=f"block: {explanation}",
+            message=message,
+            policy_version=self.policy.version,
+        )
+
+    def _fail_closed(self, check: str, error: Exception) -> Verdict:
+        logger.error("prompt check %r failed; blocking the request", check, exc_info=error)
+        finding = Finding(
+            check=ERROR_CHECK, category="check-error", score=1.0, evidence=repr(error)
+        )
+        explanation = f"the {check} check failed ({error!r})"
+        return self._refuse(explanation, self.policy.input_error_message, (finding,))
+
+
+def build_prompt_guard(
+    policy: Policy, assets_dir: Path | None = None, embedder: Embedder | None = None
+) -> PromptGuard:
+    """Load every prompt check the policy names, or raise GuardLoadError.
+
+    Pass `embedder` to share one loaded MiniLM model with other parts of the app.
+    """
+    keywords = semantic = None
+    try:
+        if "keywords" in policy.prompt_checks:
+            keywords = build_keyword_check(policy, assets_dir)
+        if "semantic" in policy.prompt_checks:
+            semantic = build_semantic_classifier(policy, assets_dir, embedder)
+    except (BlocklistError, ClassifierLoadError) as error:
+        raise GuardLoadError(
+            f"a prompt check named in {policy.source} cannot load: {error}"
+        ) from error
+    return PromptGuard(policy, keywords, semantic)

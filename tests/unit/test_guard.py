@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safety.guard import GuardLoadError, PromptGuard, build_prompt_guard, combine_findings
+from safety.keywords import KeywordCheck
+from safety.normalize import NormalizedText
+from safety.verdict import Action, Finding
+
+BLOCKED_PHRASES = ["nude", "naked", "porn", "gore", "skull and crossbones", "jolly roger"]
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
+LOOK_ALIKES = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "s": "ѕ", "i": "і"}
+
+
+def finding(check: str, category: str, score: float) -> Finding:
+    return Finding(check=check, category=category, score=score, evidence="test evidence")
+
+
+def test_no_findings_allow(policy):
+    verdict = combine_findings(policy, [])
+    assert verdict.action == Action.ALLOW and verdict.category is None and verdict.message == ""
+
+
+def test_keyword_finding_applies_the_category_action(policy):
+    verdict = combine_findings(policy, [finding("keywords", "graphic-violence", 1.0)])
+    assert verdict.action == Action.BLOCK
+    assert verdict.category == "graphic-violence"
+    assert verdict.message.startswith(policy.category("graphic-violence").message)
+
+
+def test_semantic_score_between_thresholds_warns(policy):
+    sexual = policy.category("sexual")
+    score = (sexual.warn_threshold + sexual.block_threshold) / 2
+    verdict = combine_findings(policy, [finding("semantic", "sexual", score)])
+    assert verdict.action == Action.WARN
+    assert "Allowed" in verdict.message
+
+
+def test_semantic_score_at_block_threshold_blocks(policy):
+    sexual = policy.category("sexual")
+    verdict = combine_findings(policy, [finding("semantic", "sexual", sexual.block_threshold)])
+    assert verdict.action == Action.BLOCK
+
+
+def test_most_severe_action_wins_then_highest_score(policy):
+    findings = [
+        finding("semantic", "hate", 0.55),
+        finding("semantic", "sexual", 0.95),
+        finding("semantic", "graphic-violence", 0.8),
+    ]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "sexual"
+    assert verdict.findings[:3] == tuple(findings)
+
+
+def test_allow_action_category_alone_allows(policy):
+    verdict = combine_findings(policy, [finding("keywords", "minors", 1.0)])
+    assert verdict.action == Action.ALLOW and verdict.category is None
+
+
+def test_sexual_and_minors_together_escalate(policy):
+    verdict = combine_findings(
+        policy, [finding("keywords", "minors", 1.0), finding("semantic", "sexual", 0.6)]
+    )
+    assert verdict.action == Action.BLOCK
+    assert verdict.category == "sexual-minors"
+    assert any(f.check == "escalation" for f in verdict.findings)
+
+
+def test_explanation_names_checks_and_evidence_for_moderators(policy):
+    verdict = combine_findings(policy, [finding("keywords", "hate", 1.0)])
+    assert "keywords" in verdict.explanation and "test evidence" in verdict.explanation
+    assert verdict.policy_version == policy.version
+
+
+def test_user_message_never_echoes_the_matched_term(keyword_guard):
+    verdict = keyword_guard.check("a portrait captioned with a kike slur")
+    assert verdict.action == Action.BLOCK and verdict.category == "hate"
+    assert "kike" not in verdict.message
+    assert "kike" in verdict.explanation
+
+
+def test_blocked_prompt_through_the_real_guard(keyword_guard):
+    verdict = keyword_guard.check("a n 4 k 3 d woman on a beach")
+    assert verdict.action == Action.BLOCK and verdict.category == "sexual"
+
+
+def test_negative_prompt_asking_to_avoid_clothes_blocks(keyword_guard):
+    assert keyword_guard.check("a woman on a beach", "clothes, blurry").category == "sexual"
+    assert keyword_guard.check("a woman on a beach", "blurry, nude").action == Action.ALLOW
+
+
+def test_slur_in_negative_prompt_blocks_where_policy_says_so(keyword_guard):
+    assert keyword_guard.check("a park", "kikes").category == "hate"
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", "\u200b\u200b", "🙂", "猫がソファで寝ている"])
+def test_empty_and_other_script_prompts_get_a_verdict(keyword_guard, prompt):
+    assert keyword_guard.check(prompt).action == Action.ALLOW
+
+
+def test_overlong_prompt_is_refused_with_a_clear_message(keyword_guard, policy):
+    verdict = keyword_guard.check("a cat " * 20_000)
+    assert verdict.action == Action.BLOCK
+    assert f"{policy.max_prompt_chars:,}" in verdict.message
+
+
+def test_non_text_prompt_is_refused(keyword_guard):
+    assert keyword_guard.check(None).action == Action.BLOCK  # type: ignore[arg-type]
+
+
+def test_invalid_utf8_bytes_and_surrogates_are_checked(keyword_guard):
+    assert keyword_guard.check(b"nu\xffde \xfe").action == Action.ALLOW  # type: ignore[arg-type]
+    assert keyword_guard.check("n\ud800ude").action == Action.ALLOW
+    assert keyword_guard.check(b"a nude \xff woman").category == "sexual"  # type: ignore[arg-type]
+
+
+def test_check_many_matches_check(keyword_guard):
+    prompts = ["a cat", "a nude woman", "gore everywhere", ""]
+    assert keyword_guard.check_many(prompts) == [keyword_guard.check(p) for p in prompts]
+
+
+class BrokenKeywordCheck(KeywordCheck):
+    """Error injection: a check that fails at run time, as a corrupt model would."""
+
+    def __init__(self) -> None:
+        pass
+
+    def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
+        raise RuntimeError("boom")
+
+
+def test_a_failing_check_fails_closed_and_logs(policy, caplog):
+    guard = PromptGuard(policy, BrokenKeywordCheck(), None)
+    with caplog.at_level(logging.ERROR, logger="safety.guard"):
+        verdict = guard.check("a cat")
+    assert verdict.action == Action.BLOCK
+    assert verdict.message == policy.input_error_message
+    assert "boom" in verdict.explanation and "boom" not in verdict.message
+    assert "failed" in caplog.text
+
+
+def test_guard_refuses_to_build_when_a_named_check_cannot_load(policy, tmp_path: Path):
+    with pytest.raises(GuardLoadError, match="cannot load"):
+        build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)), tmp_path)
+    broken = dataclasses.replace(policy, classifier_head="classifiers/missing.npz")
+    with pytest.raises(GuardLoadError, match=r"missing\.npz"):
+        build_prompt_guard(broken)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prompt=st.text(max_size=300), negative=st.text(max_size=100))
+def test_guard_never_raises(keyword_guard, prompt, negative):
+    verdict = keyword_guard.check(prompt, negative)
+    assert verdict.action in set(Action)
+
+
+@settings(max_examples=60, deadline=None)
+@given(prompt=st.binary(max_size=200))
+def test_guard_never_raises_on_arbitrary_bytes(keyword_guard, prompt):
+    assert keyword_guard.check(prompt).action in set(Action)  # type: ignore[arg-type]
+
+
+def _disguise(phrase: str, data: st.DataObject) -> str:
+    out = []
+    for char in phrase:
+        if char.isalpha():
+            kind = data.draw(st.sampled_from(["same", "zero-width", "homoglyph", "upper"]))
+            if kind == "homoglyph" and char in LOOK_ALIKES:
+                char = LOOK_ALIKES[char]
+            elif kind == "upper":
+                char = char.upper()
+            elif kind == "zero-width":
+                char += data.draw(st.sampled_from(ZERO_WIDTH))
+        out.append(char)
+    return "".join(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(phrase=st.sampled_from(BLOCKED_PHRASES), data=st.data())
+def test_zero_width_and_homoglyphs_inside_a_blocked_phrase_keep_it_blocked(
+    keyword_guard, phrase, data
+):
+    disguised = _disguise(phrase, data)
+    assert keyword_guard.check(f"a photo with {disguised} in it").action == Action.BLOCK
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    phrase=st.sampled_from([p for p in BLOCKED_PHRASES if " " not in p]),
+    separator=st.sampled_from([" ", ".", "-", "_", "*", "..", " . "]),
+)
+def test_separators_inside_a_blocked_word_keep_it_blocked(keyword_guard, phrase, separator):
+    assert keyword_guard.check(f"the {separator.join(phrase)} picture").action == Action.BLOCK

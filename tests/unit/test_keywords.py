@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from safety.keywords import (
+    BlocklistError,
+    KeywordMatcher,
+    build_keyword_check,
+    parse_terms,
+    read_term_lines,
+)
+from safety.normalize import normalize
+
+
+def categories(check, text):
+    return {f.category for f in check.check(normalize(text))}
+
+
+@pytest.fixture(scope="module")
+def check(policy):
+    return build_keyword_check(policy)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a nude woman",
+        "a n4k3d woman",
+        "a n u d e woman",
+        "a n.u.d.e woman",
+        "a nu\u200bde woman",
+        "a nаkеd woman",
+        "a ＮＵＤＥ woman",
+        "a nuuuude woman",
+        "секс",
+        "NUDE",
+    ],
+)
+def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
+    assert "sexual" in categories(check, prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Scunthorpe United football ground",
+        "a sex on the beach cocktail",
+        "a shooting star over the lake",
+        "breast cancer awareness ribbon",
+        "grilled chicken breasts on a plate",
+        "suicide squad movie poster",
+        "Moby Dick and the whale",
+        "a cocktail with a cherry",
+        "nude lipstick on a vanity table",
+        "an analysis of the data",
+        "a therapist in her office",
+    ],
+)
+def test_known_traps_are_allowed(check, prompt):
+    assert categories(check, prompt) == set()
+
+
+def test_a_match_shorter_than_the_allowed_phrase_is_cancelled_but_not_an_equal_one(check):
+    assert categories(check, "suicide bomber") == {"illegal-activity"}
+
+
+def test_matches_respect_word_boundaries():
+    matcher = KeywordMatcher(parse_terms(["cum"], "sexual"))
+    assert matcher.find(normalize("cucumber and cumulus clouds")) == []
+    assert len(matcher.find(normalize("cum shot"))) == 1
+
+
+def test_prefix_terms_match_longer_words_only_from_the_start():
+    matcher = KeywordMatcher(parse_terms(["decapitat*"], "graphic-violence"))
+    assert matcher.find(normalize("a decapitated statue"))
+    assert not matcher.find(normalize("redecapitated"))
+
+
+def test_multi_word_phrases_match_across_punctuation(check):
+    assert categories(check, "Skull-and-Crossbones flag") == {"unsafe-symbol"}
+    assert categories(check, "a JOLLY ROGER") == {"unsafe-symbol"}
+
+
+def test_findings_cite_the_term_for_moderators(check):
+    (finding,) = check.check(normalize("a n4k3d man"))
+    assert finding.check == "keywords"
+    assert finding.score == 1.0
+    assert '"naked"' in finding.evidence and "leet" in finding.evidence
+
+
+def test_negative_prompt_steering_words_count_for_the_category(check):
+    findings = check.check_negative(normalize("clothes, blurry, low quality"))
+    assert {f.category for f in findings} == {"sexual"}
+    assert findings[0].check == "negative-keywords"
+
+
+def test_negative_prompt_ordinary_words_do_not(check):
+    assert check.check_negative(normalize("blurry, low quality, nude")) == ()
+
+
+def test_comments_and_blank_lines_are_ignored(tmp_path: Path):
+    path = tmp_path / "list.txt"
+    path.write_text("# header\n\nfoo  # why\nbar baz\n", encoding="utf-8")
+    assert read_term_lines(path) == ["foo", "bar baz"]
+
+
+def test_terms_are_normalised_like_prompts():
+    (term,) = parse_terms(["F@GG0T"], "hate")
+    assert term.text == normalize("faggot").leet
+
+
+def test_a_missing_blocklist_raises(policy, tmp_path: Path):
+    with pytest.raises(BlocklistError, match=r"sexual\.txt"):
+        build_keyword_check(policy, tmp_path)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+
+from safety.normalize import (
+    coerce_text,
+    fold_homoglyphs,
+    join_spaced_letters,
+    normalize,
+    read_leetspeak,
+    shorten_runs,
+    squeeze_runs,
+    strip_invisible,
+    transliterate,
+)
+
+
+def test_zero_width_bidi_and_control_characters_are_removed():
+    assert strip_invisible("nu\u200bd\u200de\u202e\u2066x\x00y") == "nudexy"
+
+
+def test_whitespace_controls_still_separate_words():
+    assert strip_invisible("a\tb\nc") == "a b c"
+
+
+def test_full_width_forms_and_case_fold_to_plain_ascii():
+    assert normalize("ＮＵＤＥ Photo").plain == "nude photo"
+
+
+def test_accents_are_dropped():
+    assert normalize("Désnudá").plain == "desnuda"
+
+
+@pytest.mark.parametrize(
+    ("disguised", "plain"),
+    [("ѕех", "sex"), ("nаkеd", "naked"), ("ΝΟ", "no"), ("Ѕех", "sex")],
+)
+def test_cyrillic_and_greek_look_alikes_fold_to_latin(disguised, plain):
+    assert normalize(disguised).plain == plain
+
+
+def test_homoglyph_folding_leaves_ascii_alone():
+    text = "The quick brown fox 123"
+    assert fold_homoglyphs(text) == text
+
+
+def test_transliteration_reads_other_scripts_phonetically():
+    assert transliterate("секс") == "seks"
+    assert normalize("секс").transliterated == "seks"
+
+
+@pytest.mark.parametrize(
+    ("leet", "plain"),
+    [
+        ("n4k3d", "naked"),
+        ("b00bs", "boobs"),
+        ("$ex", "sex"),
+        ("p0rn", "porn"),
+        ("k1ll", "kill"),
+        ("nud3", "nude"),
+        ("5exy", "sexy"),
+    ],
+)
+def test_leetspeak_inside_words_is_read_as_letters(leet, plain):
+    assert normalize(leet).leet == plain
+
+
+@pytest.mark.parametrize("text", ["3 cats", "4k wallpaper", "1920s car", "3d render", "1 2 3"])
+def test_numbers_that_are_not_leetspeak_stay(text):
+    assert read_leetspeak(text) == text
+
+
+@pytest.mark.parametrize("spaced", ["n u d e", "n.u.d.e", "n-u-d-e", "n_u_d_e", "n..u..d..e"])
+def test_separators_inside_a_word_are_joined(spaced):
+    assert normalize(spaced).plain == "nude"
+
+
+def test_a_different_gap_keeps_spaced_words_apart():
+    assert join_spaced_letters("n u d e  w o m a n") == "nude  woman"
+    assert normalize("n.u.d.e w.o.m.a.n").plain == "nude woman"
+
+
+def test_ordinary_two_letter_words_are_not_joined():
+    assert normalize("I am a b").plain == "i am a b"
+
+
+def test_a_leading_article_stays_apart_from_a_spaced_word():
+    assert normalize("a n u d e woman").plain == "a nude woman"
+
+
+def test_repeated_letters_are_shortened_and_squeezed():
+    assert shorten_runs("nuuuude boooobs") == "nuude boobs"
+    assert squeeze_runs("nuude sexxx") == "nude sex"
+    assert normalize("nuuuude").squeezed == "nude"
+
+
+def test_lone_surrogates_and_invalid_bytes_become_replacement_characters():
+    assert coerce_text("a\ud800b") == "a\ufffdb"
+    assert coerce_text(b"a\xffb") == "a\ufffdb"
+    assert normalize("a\udfffb").plain == "a b"
+
+
+def test_views_lists_each_distinct_view_once():
+    views = normalize("a cat").views
+    assert views == {"plain": "a cat"}
+    assert set(normalize("n4k3d").views) == {"plain", "leet"}
+
+
+def test_empty_and_symbol_only_prompts_give_empty_views():
+    assert normalize("").plain == ""
+    assert normalize("!!! \u200b ...").plain == ""
