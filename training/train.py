@@ -39,18 +39,18 @@ class TrainConfig:
 
     seed: int = 1234
     vae_pool: int = 1500  # rendered images the VAE crops from
-    vae_steps: int = 1200
+    vae_steps: int = 800
     vae_batch: int = 24
     vae_crop: int = 64
     vae_lr: float = 2e-3
-    scenes: int = 10_000  # images cached for the UNet
+    scenes: int = 6000  # images cached for the UNet
     captions_per_image: int = 2
     partial_caption_rate: float = 0.12
     unet_steps: int = 2500
     unet_batch: int = 32
     unet_lr: float = 1e-3
-    detector_images: int = 6000
-    detector_steps: int = 1500
+    detector_images: int = 1500
+    detector_steps: int = 400
     detector_batch: int = 32
 
 

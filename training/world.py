@@ -129,6 +129,7 @@ def _polygon(cx: float, cy: float, r: float, points: int, inner: float | None = 
 
 def _draw_skull(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float, ink, hole) -> None:
     """Skull over two crossed bones: the world's one forbidden symbol."""
+    r *= 0.8  # so the bones' ends stay inside the object's radius
     bone_w = 0.16 * r
     for sign in (-1, 1):
         x0, y0 = cx - 0.85 * r, cy + sign * -0.85 * r + 0.1 * r
