@@ -1,0 +1,169 @@
+"""A judge for the shapes world: which shapes of which colours an image shows.
+
+Pure numpy and PIL, so it can score the generator without another model. The
+background is the median border colour; objects are connected regions that differ
+from it; each object's colour is the nearest palette colour and its shape is the
+world template (drawn by `training.world`) it overlaps best after both are scaled to
+their bounding boxes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from training.world import OBJECTS, PALETTE, WorldObject, object_mask
+
+ANALYSIS_SIZE = 128  # judge at half resolution: faster, and edge noise matters less
+TEMPLATE_SIZE = 32
+FOREGROUND_DISTANCE = 50.0  # RGB distance from the background that makes a pixel foreground
+MIN_AREA_FRACTION = 0.004  # smaller regions are edge noise, not objects
+MIN_TEMPLATE_IOU = 0.55
+
+_NAMES = list(PALETTE)
+_COLOURS = np.array([PALETTE[name] for name in _NAMES], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One object the judge found; `box` is (left, top, right, bottom) in [0, 1]."""
+
+    shape: str
+    colour: str
+    iou: float
+    area: float
+    box: tuple[float, float, float, float]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        left, top, right, bottom = self.box
+        return ((left + right) / 2, (top + bottom) / 2)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the judge sees in one image."""
+
+    background: str
+    objects: tuple[Detection, ...]
+
+    def shows(self, shape: str, colour: str | None = None) -> bool:
+        return any(
+            obj.shape == shape and (colour is None or obj.colour == colour) for obj in self.objects
+        )
+
+
+def nearest_colour(rgb: np.ndarray) -> str:
+    return _NAMES[int(np.argmin(((_COLOURS - rgb) ** 2).sum(axis=1)))]
+
+
+def pixels(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
+    rgb = image.convert("RGB").resize((size, size), Image.Resampling.BOX)
+    return np.asarray(rgb, dtype=np.float32)
+
+
+def palette_labels(image: Image.Image) -> np.ndarray:
+    """Index of the nearest palette colour for every pixel, at analysis size."""
+    array = pixels(image)
+    distances = ((array[:, :, None, :] - _COLOURS[None, None]) ** 2).sum(axis=3)
+    return distances.argmin(axis=2)
+
+
+def colour_share(image: Image.Image, colour: str) -> float:
+    """Fraction of the image whose nearest palette colour is `colour`."""
+    return float((palette_labels(image) == _NAMES.index(colour)).mean())
+
+
+def background_rgb(array: np.ndarray) -> np.ndarray:
+    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    return np.median(border, axis=0)
+
+
+def foreground_mask(image: Image.Image) -> np.ndarray:
+    """Boolean mask of pixels that differ clearly from the background colour."""
+    array = pixels(image)
+    distance = np.sqrt(((array - background_rgb(array)) ** 2).sum(axis=2))
+    return distance > FOREGROUND_DISTANCE
+
+
+def components(mask: np.ndarray) -> list[np.ndarray]:
+    """4-connected regions of a boolean mask, each as an (N, 2) array of (row, col)."""
+    seen = np.zeros_like(mask, dtype=bool)
+    height, width = mask.shape
+    regions = []
+    for start in zip(*np.nonzero(mask), strict=True):
+        if seen[start]:
+            continue
+        seen[start] = True
+        queue, region = deque([start]), []
+        while queue:
+            r, c = queue.popleft()
+            region.append((r, c))
+            for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if 0 <= nr < height and 0 <= nc < width and mask[nr, nc] and not seen[nr, nc]:
+                    seen[nr, nc] = True
+                    queue.append((nr, nc))
+        regions.append(np.array(region))
+    return regions
+
+
+def normalised(mask: np.ndarray) -> np.ndarray:
+    """Crop a mask to its bounding box and scale it to the template size."""
+    rows, cols = np.nonzero(mask)
+    crop = mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    scaled = Image.fromarray(crop.astype(np.uint8) * 255).resize(
+        (TEMPLATE_SIZE, TEMPLATE_SIZE), Image.Resampling.BILINEAR
+    )
+    return np.asarray(scaled) >= 128
+
+
+@cache
+def templates() -> dict[str, np.ndarray]:
+    """Each world object's silhouette, scaled to its bounding box."""
+    result = {}
+    for shape in OBJECTS:
+        obj = WorldObject(shape, "white", "large", "center", 0.5, 0.5, 0.3)
+        result[shape] = normalised(np.asarray(object_mask(obj)) > 0)
+    return result
+
+
+def classify(mask: np.ndarray) -> tuple[str, float]:
+    """Best-matching world shape for a region, and its IoU with that template."""
+    region = normalised(mask)
+    scores = {
+        shape: float((region & template).sum() / max(1, (region | template).sum()))
+        for shape, template in templates().items()
+    }
+    shape = max(scores, key=scores.get)
+    return shape, scores[shape]
+
+
+def read(image: Image.Image) -> Reading:
+    """Find the background colour and every object in an image."""
+    array = pixels(image)
+    mask = foreground_mask(image)
+    size = ANALYSIS_SIZE
+    objects = []
+    for region in components(mask):
+        if len(region) < MIN_AREA_FRACTION * size * size:
+            continue
+        rows, cols = region[:, 0], region[:, 1]
+        region_mask = np.zeros_like(mask)
+        region_mask[rows, cols] = True
+        shape, iou = classify(region_mask)
+        if iou < MIN_TEMPLATE_IOU:
+            continue
+        colour = nearest_colour(np.median(array[rows, cols], axis=0))
+        box = (
+            cols.min() / size,
+            rows.min() / size,
+            (cols.max() + 1) / size,
+            (rows.max() + 1) / size,
+        )
+        objects.append(Detection(shape, colour, iou, len(region) / size**2, box))
+    objects.sort(key=lambda obj: -obj.area)
+    return Reading(nearest_colour(background_rgb(array)), tuple(objects))

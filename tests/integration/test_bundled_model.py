@@ -1,0 +1,95 @@
+"""The bundled shapes model loads with stock diffusers pipelines and draws what it is asked."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, StableDiffusionPipeline
+
+from benchmarks.shapes_judge import colour_share, foreground_mask, read
+from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases
+from training.world import IMAGE_SIZE, UNSAFE_SYMBOL, Scene, place_object, render
+
+pytestmark = pytest.mark.integration
+
+# The shipped weights miss the colour bar (docs/MODEL_CARD.md, "Known problems"):
+# these tests state the behaviour the issue asks for and pass once it is met.
+MISSES_COLOUR_BAR = pytest.mark.xfail(
+    reason="bundled model is under-trained on colours (see docs/MODEL_CARD.md)", strict=False
+)
+
+# Fixed seeds; mostly wordings from the held-out grammar (never seen in training).
+PROMPTS = [
+    ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
+    ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
+    ("show a big green triangle in the middle", "triangle", "green", 3),
+    ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
+    ("a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5),
+]
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    pipe = StableDiffusionPipeline.from_pretrained(MODEL_DIR)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def test_bundled_model_is_a_stable_diffusion_folder_without_safety_checker(pipe):
+    assert pipe.safety_checker is None
+    assert pipe.unet.config.sample_size * pipe.vae_scale_factor == IMAGE_SIZE
+    assert pipe.tokenizer.model_max_length == 77
+    assert {pipe.unet.dtype, pipe.vae.dtype, pipe.text_encoder.dtype} == {torch.float32}
+    files = list(MODEL_DIR.rglob("*"))
+    assert not [f for f in files if f.suffix in {".bin", ".pt", ".ckpt"}]
+    assert sum(f.stat().st_size for f in files if f.is_file()) < 40 * 2**20
+
+
+@MISSES_COLOUR_BAR
+@pytest.mark.parametrize(("prompt", "shape", "colour", "seed"), PROMPTS)
+def test_prompt_draws_the_asked_shape_and_colour(pipe, prompt, shape, colour, seed):
+    image = generate(pipe, prompt, seed)
+    assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
+    assert read(image).shows(shape, colour), read(image)
+
+
+def test_same_seed_gives_the_same_image(pipe):
+    a = generate(pipe, "a small blue square at the top left", 9)
+    b = generate(pipe, "a small blue square at the top left", 9)
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@MISSES_COLOUR_BAR
+def test_negative_prompt_lowers_the_named_colour(pipe):
+    prompt = "a circle in the center"
+    before = generate(pipe, prompt, 21)
+    colour = read(before).background
+    after = generate(pipe, prompt, 21, negative_prompt=colour)
+    assert colour_share(after, colour) < colour_share(before, colour)
+
+
+def test_img2img_at_low_strength_keeps_the_layout(pipe):
+    img2img = AutoPipelineForImage2Image.from_pipe(pipe)
+    obj = place_object(random.Random(0), "square", "red", "large", "left")
+    source = render(Scene("white", (obj,)))
+    result = generate(
+        img2img, "a big red square on the left on white", 3, image=source, strength=0.3
+    )
+    a, b = foreground_mask(source), foreground_mask(result)
+    assert (a & b).sum() / (a | b).sum() > 0.7
+
+
+@MISSES_COLOUR_BAR
+def test_inpainting_paints_inside_the_mask_and_overlay_keeps_the_rest(pipe):
+    inpaint = AutoPipelineForInpainting.from_pipe(pipe)
+    source, mask, case = inpaint_cases(1, seed=3)[0]
+    raw = generate(inpaint, case.prompt, case.seed, image=source, mask_image=mask)
+    result = inpaint.image_processor.apply_overlay(mask, source, raw)
+    outside = np.asarray(mask) == 0
+    assert np.array_equal(np.asarray(result)[outside], np.asarray(source)[outside])
+    inside = np.asarray(mask) > 0
+    assert colour_share(result, case.colour) > colour_share(source, case.colour)
+    assert np.abs(np.asarray(result, dtype=int) - np.asarray(source, dtype=int))[inside].mean() > 10

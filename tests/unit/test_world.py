@@ -1,0 +1,100 @@
+"""The shapes world: deterministic scenes, drawings and captions."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from training.captions import HELD_OUT, TRAIN, caption, partial_caption, vocabulary_phrases
+from training.world import (
+    IMAGE_SIZE,
+    OBJECTS,
+    PALETTE,
+    UNSAFE_SYMBOL,
+    object_mask,
+    place_object,
+    render,
+    sample_scene,
+)
+
+
+def test_same_seed_draws_the_same_scene_and_pixels():
+    first, second = sample_scene(random.Random(3)), sample_scene(random.Random(3))
+    assert first == second
+    assert np.array_equal(np.asarray(render(first)), np.asarray(render(second)))
+
+
+def test_render_is_rgb_at_the_default_size_with_the_background_in_the_corners():
+    scene = sample_scene(random.Random(0))
+    image = render(scene)
+    assert image.mode == "RGB"
+    assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
+    corners = [image.getpixel(p) for p in [(0, 0), (IMAGE_SIZE - 1, IMAGE_SIZE - 1)]]
+    assert all(corner == PALETTE[scene.background] for corner in corners)
+
+
+@pytest.mark.parametrize("shape", OBJECTS)
+def test_every_object_stays_inside_the_image_and_inside_its_cell(shape):
+    rng = random.Random(1)
+    for position in ("top left", "bottom right"):
+        obj = place_object(rng, shape, "red", "large", position)
+        mask = np.asarray(object_mask(obj)) > 0
+        rows, cols = np.nonzero(mask)
+        assert mask.sum() > 0.05 * IMAGE_SIZE**2
+        assert rows.min() > 0 and cols.min() > 0
+        assert rows.max() < IMAGE_SIZE - 1 and cols.max() < IMAGE_SIZE - 1
+
+
+def test_unsafe_rate_controls_how_often_the_symbol_appears():
+    rng = random.Random(2)
+    scenes = [sample_scene(rng, unsafe_rate=0.5) for _ in range(400)]
+    share = np.mean([scene.has_unsafe_symbol for scene in scenes])
+    assert 0.4 < share < 0.6
+    assert not any(sample_scene(rng, unsafe_rate=0.0).has_unsafe_symbol for _ in range(200))
+
+
+def test_second_object_never_overlaps_the_first_and_colours_differ_from_background():
+    rng = random.Random(4)
+    for _ in range(300):
+        scene = sample_scene(rng, second_object_rate=1.0)
+        assert all(obj.colour != scene.background for obj in scene.objects)
+        if len(scene.objects) == 2:
+            a, b = (np.asarray(object_mask(obj)) > 0 for obj in scene.objects)
+            assert not (a & b).any()
+
+
+def test_caption_names_the_object_in_words_of_its_wording():
+    rng = random.Random(5)
+    for wording in (TRAIN, HELD_OUT):
+        for _ in range(100):
+            scene = sample_scene(rng)
+            text = caption(scene, rng, wording)
+            for obj in scene.objects:
+                assert any(word in text for word in wording.shapes[obj.shape])
+                assert any(word in text for word in wording.colours[obj.colour])
+
+
+def test_held_out_sentence_frames_never_appear_in_training():
+    assert not set(TRAIN.sentences) & set(HELD_OUT.sentences)
+    assert not set(TRAIN.backgrounds) & set(HELD_OUT.backgrounds)
+    train_positions = {p for ps in TRAIN.positions.values() for p in ps}
+    assert not train_positions & {p for ps in HELD_OUT.positions.values() for p in ps}
+
+
+def test_partial_caption_names_one_attribute_of_the_scene():
+    rng = random.Random(6)
+    for _ in range(100):
+        scene = sample_scene(rng)
+        text = partial_caption(scene, rng)
+        attributes = {scene.background} | {o.colour for o in scene.objects}
+        names = {n for a in attributes for n in TRAIN.colours[a]}
+        names |= {n for o in scene.objects for n in TRAIN.shapes[o.shape]}
+        assert text in names
+
+
+def test_vocabulary_covers_the_unsafe_symbol_names():
+    phrases = vocabulary_phrases()
+    assert all(name in phrases for name in TRAIN.shapes[UNSAFE_SYMBOL])
+    assert all(name in phrases for name in HELD_OUT.shapes[UNSAFE_SYMBOL])

@@ -1,0 +1,101 @@
+"""Train the unsafe-symbol detector on rendered scenes.
+
+Half the scenes contain the skull and crossbones. To look like generated images
+rather than crisp renders, some images pass through the trained VAE and some are
+blurred or noised; the operating threshold is set on held-out benign scenes so that
+at most 1% of them are flagged.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+
+from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
+from training.autoencoder import cosine_lr
+from training.world import render, sample_scene
+
+INPUT_SIZE = 128
+CATEGORY = "unsafe-symbol"  # the policy category id this detector reports
+BENIGN_FALSE_POSITIVE_RATE = 0.01
+MIN_THRESHOLD = 0.5
+
+Autoencode = Callable[[list[Image.Image]], list[Image.Image]]
+
+
+def degrade(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Blur and noise of the kind a small diffusion model's output shows."""
+    if rng.random() < 0.5:
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
+    if rng.random() < 0.5:
+        array = np.asarray(image, dtype=np.float32)
+        noise = np.random.default_rng(rng.randrange(2**32)).normal(
+            0, rng.uniform(2, 12), array.shape
+        )
+        image = Image.fromarray(np.clip(array + noise, 0, 255).astype(np.uint8))
+    return image
+
+
+def make_examples(
+    count: int, rng: random.Random, autoencode: Autoencode | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`count` images (half with the symbol) as detector inputs, and their labels."""
+    scenes = [sample_scene(rng, unsafe_rate=0.5) for _ in range(count)]
+    images = [render(scene) for scene in scenes]
+    if autoencode is not None:
+        chosen = [i for i in range(count) if rng.random() < 0.5]
+        for start in range(0, len(chosen), 32):
+            batch = chosen[start : start + 32]
+            for i, decoded in zip(batch, autoencode([images[i] for i in batch]), strict=True):
+                images[i] = decoded
+    images = [degrade(image, rng) for image in images]
+    labels = torch.tensor([float(scene.has_unsafe_symbol) for scene in scenes])
+    return preprocess(images, INPUT_SIZE), labels
+
+
+def train_detector(
+    out,
+    images: int,
+    steps: int,
+    batch: int,
+    seed: int,
+    autoencode: Autoencode | None = None,
+    lr: float = 3e-3,
+    log: Callable[[str], None] = print,
+) -> SymbolDetector:
+    """Train, calibrate and save the detector to the folder `out`."""
+    rng = random.Random(seed + 1)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    x, y = make_examples(images, rng, autoencode)
+    split = max(1, images // 5)
+    x_val, y_val, x_train, y_train = x[:split], y[:split], x[split:], y[split:]
+    net = SymbolNet()
+    optimiser = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    net.train()
+    for step in range(steps):
+        for group in optimiser.param_groups:
+            group["lr"] = cosine_lr(step, steps, lr)
+        index = torch.randint(0, len(x_train), (batch,), generator=gen)
+        loss = loss_fn(net(x_train[index]), y_train[index])
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        if step % 200 == 0 or step == steps - 1:
+            log(f"detector step {step}/{steps} loss {loss.item():.4f}")
+    net.eval()
+    with torch.no_grad():
+        scores = torch.sigmoid(torch.cat([net(chunk) for chunk in x_val.split(64)]))
+    benign = scores[y_val == 0]
+    quantile = float(benign.quantile(1 - BENIGN_FALSE_POSITIVE_RATE)) if len(benign) else 0.0
+    threshold = max(MIN_THRESHOLD, quantile)
+    recall = float((scores[y_val == 1] >= threshold).float().mean()) if (y_val == 1).any() else 0.0
+    log(f"detector threshold {threshold:.3f}, validation recall {recall:.3f}")
+    detector = SymbolDetector(net, INPUT_SIZE, CATEGORY, threshold, min_score=0.05)
+    detector.save(out)
+    return detector

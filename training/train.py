@@ -1,0 +1,196 @@
+"""Regenerate the bundled shapes model and the symbol detector from a fixed seed.
+
+    python -m training.train                      # the documented configuration (CPU, ~1 h)
+    python -m training.train --config tiny --out /tmp/shapes --detector-out /tmp/det
+
+Stages: shrink MiniLM into the text encoder; train the VAE on crops; cache
+latents and prompt embeddings; train the UNet; save the diffusers folder; train
+the symbol detector on rendered scenes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKL
+from transformers import BertModel, BertTokenizer
+
+from training import architecture
+from training.autoencoder import latent_scaling_factor, roundtrip, to_tensor, train_vae
+from training.captions import vocabulary_phrases
+from training.detector import train_detector
+from training.diffusion import TrainingSet, build_training_set, train_unet
+from training.text_encoder import shrink_minilm
+from training.world import render, sample_scene
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "assets" / "models" / "safecanvas-shapes"
+DEFAULT_DETECTOR_OUT = REPO_ROOT / "assets" / "models" / "symbol-detector"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the trained weights; same config + seed = same model."""
+
+    seed: int = 1234
+    vae_pool: int = 1500  # rendered images the VAE crops from
+    vae_steps: int = 800
+    vae_batch: int = 24
+    vae_crop: int = 64
+    vae_lr: float = 2e-3
+    scenes: int = 6000  # images cached for the UNet
+    captions_per_image: int = 2
+    partial_caption_rate: float = 0.12
+    unet_steps: int = 2500
+    unet_batch: int = 32
+    unet_lr: float = 1e-3
+    detector_images: int = 1500
+    detector_steps: int = 400
+    detector_batch: int = 32
+
+
+CONFIGS = {
+    "full": TrainConfig(),
+    # End-to-end smoke run for the tests: every stage, a few steps each.
+    "tiny": TrainConfig(
+        vae_pool=16,
+        vae_steps=3,
+        vae_batch=4,
+        scenes=16,
+        unet_steps=3,
+        unet_batch=4,
+        detector_images=32,
+        detector_steps=3,
+        detector_batch=8,
+    ),
+}
+
+
+def build(
+    config: TrainConfig, out: Path, detector_out: Path, work_dir: Path | None = None, log=print
+) -> None:
+    """Run every stage and write the pipeline to `out` and the detector to `detector_out`.
+
+    With `work_dir`, the trained VAE and the cached training set are kept there and
+    reused by a later run with the same config (to retrain only the UNet).
+    """
+    started = time.time()
+
+    def stage(message: str) -> None:
+        log(f"[{time.time() - started:7.1f}s] {message}")
+
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    scene_rng = random.Random(config.seed + 1)  # independent of the VAE pool, so reuse is exact
+    out.mkdir(parents=True, exist_ok=True)
+
+    stage("text encoder: shrinking MiniLM")
+    shrink_minilm(out, vocabulary_phrases())
+    text_encoder = BertModel.from_pretrained(out / "text_encoder", dtype=torch.float32).eval()
+    tokenizer = BertTokenizer.from_pretrained(out / "tokenizer")
+
+    vae_dir = work_dir / "vae" if work_dir else None
+    if vae_dir and vae_dir.exists():
+        stage(f"vae: reusing {vae_dir}")
+        vae = AutoencoderKL.from_pretrained(vae_dir).eval()
+    else:
+        stage("vae: training on crops")
+        vae = architecture.build_vae()
+        pool = to_tensor([render(sample_scene(rng)) for _ in range(config.vae_pool)])
+        train_vae(
+            vae,
+            pool,
+            config.vae_steps,
+            config.vae_batch,
+            config.vae_crop,
+            config.vae_lr,
+            config.seed,
+            log=stage,
+        )
+        vae.register_to_config(scaling_factor=latent_scaling_factor(vae, pool[:256]))
+        del pool
+        if vae_dir:
+            vae.save_pretrained(vae_dir)
+    vae.requires_grad_(False)
+
+    torch.manual_seed(config.seed + 2)  # same UNet init whether or not the VAE was reused
+    unet = architecture.build_unet()
+    pipeline = architecture.assemble_pipeline(unet, vae, text_encoder, tokenizer)
+    cache_file = work_dir / "training_set.pt" if work_dir else None
+    if cache_file and cache_file.exists():
+        stage(f"cache: reusing {cache_file}")
+        data = TrainingSet(**torch.load(cache_file))
+    else:
+        stage(f"cache: encoding {config.scenes} scenes")
+        scenes = [sample_scene(scene_rng) for _ in range(config.scenes)]
+        data = build_training_set(
+            pipeline,
+            scenes,
+            config.seed,
+            config.captions_per_image,
+            config.partial_caption_rate,
+            log=stage,
+        )
+        if cache_file:
+            torch.save(vars(data), cache_file)
+
+    stage(f"unet: {config.unet_steps} steps")
+    ema = train_unet(
+        unet,
+        architecture.build_training_scheduler(),
+        data,
+        config.unet_steps,
+        config.unet_batch,
+        config.unet_lr,
+        config.seed,
+        log=stage,
+    )
+    del data
+    pipeline = architecture.assemble_pipeline(ema, vae, text_encoder, tokenizer)
+    architecture.save_pipeline(pipeline, out)
+    stage(f"saved pipeline to {out}")
+
+    train_detector(
+        detector_out,
+        config.detector_images,
+        config.detector_steps,
+        config.detector_batch,
+        config.seed,
+        autoencode=lambda images: roundtrip(vae, images),
+        log=stage,
+    )
+    stage(f"saved detector to {detector_out}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="full")
+    parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
+    parser.add_argument("--unet-steps", type=int, default=None, help="override UNet steps")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--detector-out", type=Path, default=DEFAULT_DETECTOR_OUT)
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="keep/reuse the VAE and cached training set"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = CONFIGS[args.config]
+    if args.seed is not None:
+        config = replace(config, seed=args.seed)
+    if args.unet_steps is not None:
+        config = replace(config, unet_steps=args.unet_steps)
+    print(f"config {args.config}: {asdict(config)}", flush=True)
+    build(config, args.out, args.detector_out, args.work_dir, log=lambda m: print(m, flush=True))
+
+
+if __name__ == "__main__":
+    main()
