@@ -1,15 +1,26 @@
-"""SafeCanvas's composition root: settings -> engine -> service -> Blocks. Run `python app.py`."""
+"""SafeCanvas's composition root: settings -> engine, safety stack, store -> service -> Blocks.
+
+Run `python app.py` (see `--help`). Everything heavy is loaded here, once; the app refuses to
+start when a safety check the policy names cannot load, so a broken stack never goes live.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 import gradio as gr
 
 from components.layout import build_app
 from generation.engine import DiffusersEngine
-from service.generate import GenerationService
+from safety.guard import build_prompt_guard
+from safety.identity import ClientHasher, load_or_create_secret
+from safety.policy import load_policy
+from safety.ratelimit import RateLimiter
+from safety.store import EventStore
+from safety.symbol_detector import SymbolDetector
+from service.generate import GenerationService, SafetyStack
 from settings import Settings, load_settings
 
 
@@ -23,10 +34,29 @@ def on_zero_gpu(engine: DiffusersEngine) -> DiffusersEngine:
     return engine
 
 
+def build_safety(settings: Settings) -> SafetyStack:
+    policy = load_policy(settings.policy_path)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store = EventStore.from_url(settings.resolved_database_url)
+    secret = load_or_create_secret(settings.client_secret, settings.data_dir / "client-secret.key")
+    return SafetyStack(
+        policy=policy,
+        prompt_guard=build_prompt_guard(policy),
+        image_checks=(SymbolDetector.load(settings.symbol_detector_dir).check,),
+        hasher=ClientHasher(secret),
+        trusted_proxies=settings.trusted_proxies,
+        limiter=RateLimiter(store, settings.rate_limits),
+        store=store,
+    )
+
+
+def build_service(settings: Settings, engine: DiffusersEngine | None = None) -> GenerationService:
+    engine = engine or on_zero_gpu(DiffusersEngine.load(settings.model_id, settings.device))
+    return GenerationService(engine, settings.limits, build_safety(settings))
+
+
 def create_app(settings: Settings) -> gr.Blocks:
-    engine = on_zero_gpu(DiffusersEngine.load(settings.model_id, settings.device))
-    service = GenerationService(engine, settings.limits)
-    return build_app(service, settings)
+    return build_app(build_service(settings), settings)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -34,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = load_settings(argv)
+    # uvicorn would otherwise let any loopback client rewrite its address with
+    # X-Forwarded-For; SafeCanvas applies its own rule (settings.trusted_proxies).
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     app = create_app(settings)
     app.launch(
         server_name=settings.server_name,

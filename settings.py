@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safety.data_dir import default_data_dir, default_database_url
+from safety.identity import trusted_proxies_default
+from safety.ratelimit import RateLimits
+
 REPO_ROOT = Path(__file__).resolve().parent
 BUNDLED_MODEL_DIR = REPO_ROOT / "assets" / "models" / "safecanvas-shapes"
 
@@ -41,18 +45,26 @@ class Settings:
     share: bool = False
     server_name: str = "127.0.0.1"
     server_port: int = 7860
+    policy_path: Path = REPO_ROOT / "assets" / "policy.yaml"
+    database_url: str = ""  # empty: SQLite in data_dir
+    # HMAC key for client ids; without it a key file is created in data_dir on first run.
+    client_secret: str | None = None
+    trusted_proxies: int = 0
+    rate_limits: RateLimits = field(default_factory=RateLimits)
     generation_concurrency: int = 1
     limits: GenerationLimits = field(default_factory=GenerationLimits)
+    symbol_detector_dir: Path = REPO_ROOT / "assets" / "models" / "symbol-detector"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url(self.data_dir, {})
 
 
-def _default_data_dir(environ: Mapping[str, str]) -> Path:
-    """Spaces' persistent storage lives at /data; elsewhere keep state beside the app."""
-    if "SAFECANVAS_DATA_DIR" in environ:
-        return Path(environ["SAFECANVAS_DATA_DIR"])
-    spaces_storage = Path("/data")
-    if spaces_storage.is_dir() and os.access(spaces_storage, os.W_OK):
-        return spaces_storage / "safecanvas"
-    return Path("data")
+def _optional_int(value: str | None, default: int) -> int | None:
+    """An integer limit from the environment; "off" or "0" switches it off."""
+    if value is None or not value.strip():
+        return default
+    return None if value.strip().lower() in {"off", "0", "none"} else int(value)
 
 
 def _truthy(value: str | None) -> bool:
@@ -98,13 +110,25 @@ def load_settings(
     environ = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
     defaults = Settings()
+    data_dir = args.data_dir or default_data_dir(environ)
+    limits = RateLimits(
+        per_minute=_optional_int(environ.get("SAFECANVAS_LIMIT_PER_MINUTE"), 6),
+        per_day=_optional_int(environ.get("SAFECANVAS_LIMIT_PER_DAY"), 200),
+    )
     return Settings(
         model_id=args.model or environ.get("MODEL_ID") or defaults.model_id,
         device=args.device or environ.get("SAFECANVAS_DEVICE", defaults.device),
-        data_dir=args.data_dir or _default_data_dir(environ),
+        data_dir=data_dir,
         share=args.share if args.share is not None else _truthy(environ.get("GRADIO_SHARE")),
         server_name=args.host or environ.get("GRADIO_SERVER_NAME", defaults.server_name),
         server_port=args.port or int(environ.get("GRADIO_SERVER_PORT", defaults.server_port)),
+        policy_path=Path(environ.get("SAFECANVAS_POLICY", defaults.policy_path)),
+        database_url=default_database_url(data_dir, environ),
+        client_secret=environ.get("SAFECANVAS_CLIENT_SECRET") or None,
+        trusted_proxies=int(
+            environ.get("SAFECANVAS_TRUSTED_PROXIES", trusted_proxies_default(environ))
+        ),
+        rate_limits=limits,
         generation_concurrency=int(
             environ.get("SAFECANVAS_GENERATION_CONCURRENCY", defaults.generation_concurrency)
         ),

@@ -13,7 +13,7 @@ import gradio as gr
 from PIL import Image
 
 from generation.engine import GenerationCancelled
-from service.errors import InvalidRequest
+from service.errors import InvalidRequest, ServiceUnavailable
 from service.generate import ClientContext, GenerationService
 from service.requests import GenerationRequest
 
@@ -39,8 +39,9 @@ def run_generation(
     generation_request: GenerationRequest,
     request: gr.Request | None,
     progress: gr.Progress,
-) -> tuple[GalleryItems, int, list[bytes], int]:
-    """Gallery items, the seed used, the PNGs behind the gallery, and the selected index."""
+) -> tuple[GalleryItems, int | None, str, list[bytes], int]:
+    """Gallery items, the seed used, the notice (Markdown, empty when none), the PNGs behind
+    the gallery, and the selected index."""
     progress(0, desc="Starting")
 
     def on_progress(done: int, total: int) -> None:
@@ -50,10 +51,13 @@ def run_generation(
         outcome = service.generate(generation_request, client_context(request), on_progress)
     except InvalidRequest as error:
         raise gr.Error(str(error), title="Please check your request") from None
+    except ServiceUnavailable as error:
+        raise gr.Error(str(error), title="Temporarily unavailable") from None
     except GenerationCancelled:
         raise gr.Error("Generation cancelled.", title="Cancelled") from None
     items = [(result.to_pil(), f"seed {result.seed}") for result in outcome.images]
-    return items, outcome.seed, [result.png for result in outcome.images], 0
+    notice = outcome.notice.markdown() if outcome.notice else ""
+    return items, outcome.seed, notice, [result.png for result in outcome.images], 0
 
 
 def cancel_generation(service: GenerationService, request: gr.Request | None) -> None:

@@ -70,7 +70,7 @@ def image_to_image_tab(
     event = generate.click(
         handle,
         inputs=[image, *controls.inputs(), strength],
-        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        outputs=results.outputs(),
         api_name=Mode.IMAGE_TO_IMAGE.value,
         concurrency_limit=concurrency,
         concurrency_id="pipeline",

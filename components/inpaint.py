@@ -81,7 +81,7 @@ def inpaint_tab(
     event = generate.click(
         handle,
         inputs=[editor, *controls.inputs(), strength, mask_blur, keep_unmasked],
-        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        outputs=results.outputs(),
         api_name=Mode.INPAINT.value,
         concurrency_limit=concurrency,
         concurrency_id="pipeline",

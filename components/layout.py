@@ -27,6 +27,8 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             text_tab = text_to_image_tab(service, limits, concurrency)
             image_tab, img2img_input = image_to_image_tab(service, limits, concurrency)
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
+            with gr.Tab("Usage policy", id="policy"):
+                gr.Markdown(service.safety.policy.usage_policy_path.read_text(encoding="utf-8"))
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(tab, service, tabs, img2img_input, inpaint_input)
     app.queue(default_concurrency_limit=concurrency)

@@ -10,6 +10,7 @@ import gradio as gr
 @dataclass(frozen=True)
 class ResultsPanel:
     gallery: gr.Gallery
+    notice: gr.Markdown
     used_seed: gr.Number
     reuse_seed: gr.Button
     send_to_img2img: gr.Button
@@ -17,6 +18,10 @@ class ResultsPanel:
     # PNG bytes of the shown images (and which one is selected), kept per browser session.
     pngs: gr.State
     selected: gr.State
+
+    def outputs(self) -> list:
+        """The components a generation event fills, in `run_generation`'s order."""
+        return [self.gallery, self.used_seed, self.notice, self.pngs, self.selected]
 
 
 def results_panel(mode: str) -> ResultsPanel:
@@ -28,6 +33,7 @@ def results_panel(mode: str) -> ResultsPanel:
         interactive=False,
         elem_id=f"{mode}-gallery",
     )
+    notice = gr.Markdown(elem_id=f"{mode}-notice", elem_classes=["notice"])
     with gr.Row():
         used_seed = gr.Number(
             label="Seed used", precision=0, interactive=False, elem_id=f"{mode}-used-seed"
@@ -38,6 +44,7 @@ def results_panel(mode: str) -> ResultsPanel:
         send_to_inpaint = gr.Button("Send to Inpaint", size="sm")
     return ResultsPanel(
         gallery,
+        notice,
         used_seed,
         reuse_seed,
         send_to_img2img,

@@ -77,7 +77,7 @@ def text_to_image_tab(
     event = generate.click(
         handle,
         inputs=[*controls.inputs(), width, height],
-        outputs=[results.gallery, results.used_seed, results.pngs, results.selected],
+        outputs=results.outputs(),
         api_name=Mode.TEXT_TO_IMAGE.value,
         concurrency_limit=concurrency,
         concurrency_id="pipeline",

@@ -1,16 +1,19 @@
 """The one place that sequences a request, for the browser and the API alike.
 
-`GenerationService.generate` reads top to bottom as the life of a request: check it, run the
-engine, encode the results with their parameters. The safety steps of DESIGN.md (who is asking,
-input checks, output checks, the decision, watermark, the event record) slot in here and
-nowhere else, so no client can reach the engine without passing them.
+`GenerationService.generate` reads top to bottom as the life of a request (DESIGN.md):
+who is asking and may they generate now; are the inputs valid and the prompt allowed;
+generate; check every output image; record the event; return images or a notice. No client
+reaches the engine without passing every step, because there is no other path to it.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Protocol
 
 from PIL import Image
@@ -18,9 +21,22 @@ from PIL import Image
 from generation.engine import GenerationCancelled, ModelInfo, StepCallback
 from generation.job import GenerationJob
 from generation.metadata import encode_png, generation_parameters
+from safety.guard import PromptGuard
+from safety.identity import ClientHasher, client_address
+from safety.image_guard import ImageCheck, check_image
+from safety.normalize import normalize
+from safety.policy import Policy
+from safety.ratelimit import RateLimiter
+from safety.store import EventStore, RequestEvent, StoreError
+from safety.thumbnails import blurred_thumbnail
+from safety.verdict import Action, Finding, Verdict
 from service.cancellation import CancelRegistry
+from service.errors import ServiceUnavailable
+from service.notices import Notice, limit_notice, verdict_notice
 from service.requests import GenerationRequest, build_job
 from settings import GenerationLimits
+
+log = logging.getLogger(__name__)
 
 
 class Engine(Protocol):
@@ -32,8 +48,21 @@ class Engine(Protocol):
 
 
 @dataclass(frozen=True)
+class SafetyStack:
+    """Every safety collaborator, loaded once at start-up and handed to the service."""
+
+    policy: Policy
+    prompt_guard: PromptGuard
+    image_checks: tuple[ImageCheck, ...]
+    hasher: ClientHasher
+    trusted_proxies: int
+    limiter: RateLimiter
+    store: EventStore
+
+
+@dataclass(frozen=True)
 class ClientContext:
-    """Who is asking, as the connection tells it; turned into a pseudonym before storage."""
+    """Who is asking, as the connection tells it; turned into a pseudonym before any use."""
 
     peer_host: str
     session_id: str
@@ -56,7 +85,9 @@ class ResultImage:
 @dataclass(frozen=True)
 class GenerationOutcome:
     images: tuple[ResultImage, ...]
-    seed: int
+    seed: int | None
+    notice: Notice | None = None
+    reference_id: str = ""
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -67,11 +98,15 @@ class GenerationService:
         self,
         engine: Engine,
         limits: GenerationLimits,
+        safety: SafetyStack,
         cancellations: CancelRegistry | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._engine = engine
         self._limits = limits
+        self.safety = safety
         self.cancellations = cancellations or CancelRegistry()
+        self._clock = clock
 
     @property
     def model(self) -> ModelInfo:
@@ -83,10 +118,82 @@ class GenerationService:
         client: ClientContext,
         on_progress: ProgressCallback | None = None,
     ) -> GenerationOutcome:
-        """Run one request end to end; `InvalidRequest` and `GenerationCancelled` reach callers."""
-        info = self._engine.info
+        """Run one request end to end.
+
+        `InvalidRequest`, `ServiceUnavailable` and `GenerationCancelled` reach the caller;
+        a refusal by policy or limit is an outcome with a notice, not an error.
+        """
+        safety, info = self.safety, self._engine.info
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+
+        # 1. Who is asking: a keyed hash of the address, never the address itself.
+        address = client_address(client.peer_host, client.headers, safety.trusted_proxies)
+        client_hash = safety.hasher.hash(address)
+
+        # 2. Input checks: parameters and uploads, then the prompt and negative prompt.
         job = build_job(request, self._limits, (info.default_width, info.default_height))
-        cancelled = self.cancellations.start(client.session_id)
+        prompt_verdict = safety.prompt_guard.check(job.prompt, job.negative_prompt)
+        timings["prompt_check_s"] = time.perf_counter() - started
+        event = _EventDraft(
+            safety, self._clock, info.model_id, client_hash, client.session_id, job, timings
+        )
+        if not prompt_verdict.allowed:
+            safety.limiter.record_block(client_hash)
+            reference = event.record(prompt_verdict, stage="prompt")
+            return GenerationOutcome(
+                (),
+                None,
+                verdict_notice(safety.policy, prompt_verdict, reference, "prompt"),
+                reference,
+            )
+
+        # 3. Rate limits, counted only for requests that would really run.
+        decision = safety.limiter.acquire(client_hash)
+        if not decision.allowed:
+            return GenerationOutcome((), None, limit_notice(decision))
+
+        # 4. Generate.
+        images = self._run_engine(job, client.session_id, on_progress)
+        timings["generate_s"] = time.perf_counter() - started - timings["prompt_check_s"]
+
+        # 5. Output checks on every image; withheld images never leave the server.
+        shown, image_verdicts = [], []
+        for index, image in enumerate(images):
+            verdict = self._check_output(image)
+            image_verdicts.append(verdict)
+            if verdict.allowed:
+                shown.append((index, image))
+        worst = max(image_verdicts, key=lambda verdict: verdict.action.severity)
+        combined = worst if not worst.allowed else prompt_verdict
+
+        # 6. Record the event before anything is shown: what was acknowledged is stored.
+        withheld = [image for image, verdict in zip(images, image_verdicts, strict=True) if not verdict.allowed]
+        reference = event.record(
+            combined,
+            stage="image" if withheld else "prompt",
+            withheld=len(withheld),
+            thumbnail=blurred_thumbnail(withheld[0]) if withheld else None,
+        )
+        notice = None
+        if not worst.allowed:
+            notice = verdict_notice(safety.policy, worst, reference, "image")
+        elif prompt_verdict.action is Action.WARN:
+            notice = verdict_notice(safety.policy, prompt_verdict, reference, "prompt")
+        results = tuple(
+            ResultImage(
+                encode_png(image, generation_parameters(job, index, info.model_id)),
+                job.seed_of(index),
+                generation_parameters(job, index, info.model_id),
+            )
+            for index, image in shown
+        )
+        return GenerationOutcome(results, job.seed, notice, reference)
+
+    def _run_engine(
+        self, job: GenerationJob, session_id: str, on_progress: ProgressCallback | None
+    ) -> list[Image.Image]:
+        cancelled = self.cancellations.start(session_id)
 
         def on_step(done: int, total: int) -> None:
             if cancelled.is_set():
@@ -95,13 +202,63 @@ class GenerationService:
                 on_progress(done, total)
 
         try:
-            images = self._engine.generate(job, on_step)
+            return self._engine.generate(job, on_step)
         finally:
-            self.cancellations.finish(client.session_id, cancelled)
-        results = []
-        for index, image in enumerate(images):
-            parameters = generation_parameters(job, index, info.model_id)
-            results.append(
-                ResultImage(encode_png(image, parameters), job.seed_of(index), parameters)
+            self.cancellations.finish(session_id, cancelled)
+
+    def _check_output(self, image: Image.Image) -> Verdict:
+        """Judge one output image; a check that fails withholds it (fail closed)."""
+        try:
+            return check_image(self.safety.policy, self.safety.image_checks, image)
+        except Exception:
+            log.exception("image check failed; withholding the image")
+            return Verdict(
+                Action.BLOCK,
+                findings=(Finding("image-guard", "check-error", 1.0, "image check raised"),),
+                message="An image check could not run, so the image was withheld.",
             )
-        return GenerationOutcome(images=tuple(results), seed=job.seed)
+
+
+@dataclass
+class _EventDraft:
+    """Collects what is known about a request so it is recorded the same way on every path."""
+
+    safety: SafetyStack
+    clock: Callable[[], datetime]
+    model_id: str
+    client_hash: str
+    session_id: str
+    job: GenerationJob
+    timings: dict[str, float]
+
+    def record(
+        self, verdict: Verdict, stage: str, withheld: int = 0, thumbnail: bytes | None = None
+    ) -> str:
+        safety = self.safety
+        event = RequestEvent.from_verdict(
+            verdict,
+            time=self.clock(),
+            client_hash=self.client_hash,
+            session_id=self.session_id,
+            mode=self.job.mode.value,
+            prompt=self.job.prompt,
+            normalized_prompt=normalize(self.job.prompt).plain,
+            negative_prompt=self.job.negative_prompt,
+            model_id=self.model_id,
+            policy_version=safety.policy.version,
+            timings=dict(self.timings),
+            details={"stage": stage, "withheld_images": withheld, "seed": self.job.seed},
+        )
+        try:
+            reference = safety.store.record_event(event)
+            if not verdict.allowed:
+                safety.store.add_review_item(
+                    reference, f"{stage}: {verdict.explanation}", thumbnail, verdict.findings
+                )
+        except StoreError as error:
+            log.error("could not record a request: %s", error)
+            raise ServiceUnavailable(
+                "SafeCanvas could not record this request, so nothing is shown. "
+                "Please try again in a minute."
+            ) from error
+        return reference

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from app import build_service
 from generation.engine import DiffusersEngine
+from safety.ratelimit import RateLimits
 from service.generate import GenerationService
 from settings import BUNDLED_MODEL_DIR, Settings
 
@@ -19,12 +21,17 @@ def engine() -> DiffusersEngine:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+    # No rate limits: the suite makes many requests from one address on purpose.
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        rate_limits=RateLimits(per_minute=None, per_day=None, block_cooldown_count=None),
+    )
 
 
 @pytest.fixture(scope="session")
 def service(engine, settings) -> GenerationService:
-    return GenerationService(engine, settings.limits)
+    """The service exactly as `app.py` builds it, on the session's engine."""
+    return build_service(settings, engine)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from generation.metadata import read_parameters
 
 pytestmark = pytest.mark.integration
 
-SETTINGS = dict(negative_prompt="blue", seed=21, steps=4, guidance_scale=6.0, scheduler="DDIM")
+SETTINGS = dict(negative_prompt="blue", seed=21, steps=12, guidance_scale=6.0, scheduler="Euler a")
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +67,14 @@ def check_gallery(gallery, mode: str, prompt: str) -> list[Image.Image]:
 
 
 def test_text_to_image_over_the_api(client):
-    gallery, seed = client.predict(*common("a red circle"), 256, 192, api_name="/txt2img")
-    assert seed == SETTINGS["seed"]
+    gallery, seed, notice = client.predict(*common("a red circle"), 256, 192, api_name="/txt2img")
+    assert seed == SETTINGS["seed"] and notice == ""
     images = check_gallery(gallery, "txt2img", "a red circle")
     assert images[0].size == (256, 192)
 
 
 def test_image_to_image_over_the_api(client, start_png):
-    gallery, _ = client.predict(
+    gallery, _, _ = client.predict(
         handle_file(start_png), *common("a green star"), 0.5, api_name="/img2img"
     )
     check_gallery(gallery, "img2img", "a green star")
@@ -87,7 +87,7 @@ def test_inpaint_over_the_api(client, start_png, mask_png):
         "layers": [handle_file(mask_png)],
         "composite": handle_file(start_png),
     }
-    gallery, _ = client.predict(
+    gallery, _, _ = client.predict(
         editor, *common("a yellow square"), 1.0, 4, True, api_name="/inpaint"
     )
     images = check_gallery(gallery, "inpaint", "a yellow square")
@@ -104,5 +104,5 @@ def test_bad_input_gets_a_clear_error_and_the_app_keeps_serving(client, start_pn
     editor = {"background": handle_file(start_png), "layers": [], "composite": None}
     with pytest.raises(Exception, match="Paint over"):
         client.predict(editor, *common("x"), 1.0, 4, True, api_name="/inpaint")
-    gallery, _ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    gallery, _, _ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
     assert len(gallery) == 2

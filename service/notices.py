@@ -1,0 +1,69 @@
+"""What a person is told instead of (or beside) their images: which rule, why, what next.
+
+A notice names the policy category and its user-facing message, never the matched term, and
+carries the request's reference id so a moderator can find it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safety.policy import Policy
+from safety.ratelimit import LimitDecision
+from safety.verdict import Verdict
+
+POLICY_URL = "/policy"
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # "blocked", "warning" or "rate-limited"
+    title: str
+    message: str
+    hint: str = ""
+    category: str | None = None
+    policy_link: str = ""
+    reference_id: str = ""
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", self.message]
+        if self.hint:
+            lines.append(f"*{self.hint}*")
+        if self.category:
+            lines.append("The rule is explained in the **Usage policy** tab.")
+        if self.reference_id:
+            lines.append(f"Reference: `{self.reference_id}`")
+        return "\n\n".join(lines)
+
+
+def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: str) -> Notice:
+    """The notice for a verdict that stopped or flagged a request at `stage` (prompt/image)."""
+    blocked = not verdict.allowed
+    if verdict.category is None:  # a check failed or the input was unreadable: fail closed
+        return Notice(
+            kind="blocked",
+            title="This request could not be checked",
+            message=verdict.message or "A safety check could not run, so nothing was generated.",
+            hint="Please try again in a moment.",
+            reference_id=reference_id,
+        )
+    category = policy.category(verdict.category)
+    if stage == "image" and blocked:
+        title = f"An image was withheld: {category.name}"
+    elif blocked:
+        title = f"Blocked: {category.name}"
+    else:
+        title = f"Note: {category.name}"
+    return Notice(
+        kind="blocked" if blocked else "warning",
+        title=title,
+        message=category.message,
+        hint=category.rephrase_hint,
+        category=category.id,
+        policy_link=f"{POLICY_URL}#{category.anchor}",
+        reference_id=reference_id,
+    )
+
+
+def limit_notice(decision: LimitDecision) -> Notice:
+    return Notice(kind="rate-limited", title="Please wait", message=decision.message)

@@ -1,0 +1,89 @@
+"""The service's safety sequence on the real stack: guard, limiter, detector, store."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+from PIL import Image
+
+from app import build_safety
+from generation.job import GenerationJob, Mode
+from safety.ratelimit import RateLimits
+from safety.verdict import Action
+from service.generate import ClientContext, GenerationService
+from service.requests import GenerationRequest
+
+pytestmark = pytest.mark.integration
+
+CLIENT = ClientContext(peer_host="203.0.113.7", session_id="session-1")
+
+
+@pytest.fixture
+def fresh_service(engine, settings, tmp_path) -> GenerationService:
+    """A service with its own database and a strict limit of two generations a minute."""
+    own = dataclasses.replace(
+        settings,
+        data_dir=tmp_path,
+        rate_limits=RateLimits(per_minute=2, per_day=None, block_cooldown_count=None),
+    )
+    return GenerationService(engine, own.limits, build_safety(own))
+
+
+def text(prompt: str, **changes) -> GenerationRequest:
+    return GenerationRequest(mode=Mode.TEXT_TO_IMAGE, prompt=prompt, seed=1, steps=8, **changes)
+
+
+def test_allowed_prompt_gives_images_and_records_the_event(fresh_service):
+    outcome = fresh_service.generate(text("a red circle on a blue background"), CLIENT)
+    assert len(outcome.images) == 1 and outcome.notice is None
+    stored = fresh_service.safety.store.get_event(outcome.reference_id)
+    assert stored.event.action is Action.ALLOW
+    assert stored.event.client_hash != CLIENT.peer_host
+    assert CLIENT.peer_host not in repr(stored)
+
+
+def test_blocked_prompt_never_reaches_the_engine_and_names_the_rule(fresh_service):
+    outcome = fresh_service.generate(text("a skull and crossbones flag"), CLIENT)
+    assert outcome.images == () and outcome.notice.kind == "blocked"
+    assert outcome.notice.category == "unsafe-symbol"
+    assert outcome.notice.policy_link.endswith("#unsafe-symbol")
+    assert "crossbones" not in outcome.notice.title
+    queue = fresh_service.safety.store.review_queue()
+    assert [item.reference_id for item in queue] == [outcome.reference_id]
+
+
+def test_obfuscated_blocked_prompt_is_still_blocked(fresh_service):
+    outcome = fresh_service.generate(text("a sk\u200bull and cr0ssb0nes"), CLIENT)
+    assert outcome.notice is not None and outcome.notice.category == "unsafe-symbol"
+
+
+def test_rate_limit_refusal_says_how_long_to_wait(fresh_service):
+    for _ in range(2):
+        assert fresh_service.generate(text("a green star"), CLIENT).images
+    refused = fresh_service.generate(text("a green star"), CLIENT)
+    assert refused.images == () and refused.notice.kind == "rate-limited"
+    assert "wait" in refused.notice.message.lower() or "try again" in refused.notice.message.lower()
+    other = ClientContext(peer_host="198.51.100.9", session_id="session-2")
+    assert fresh_service.generate(text("a green star"), other).images
+
+
+def test_output_image_showing_the_symbol_is_withheld(fresh_service, engine):
+    skull = engine.generate(
+        GenerationJob(
+            Mode.TEXT_TO_IMAGE, "a skull and crossbones", "", 21, 20, 6.0, 256, 256, 1, "Euler a"
+        )
+    )[0]
+    buffer = io.BytesIO()
+    skull.save(buffer, format="PNG")
+    # Strength 0 returns the upload unchanged, so the output check sees exactly this image.
+    request = GenerationRequest(
+        mode=Mode.IMAGE_TO_IMAGE, prompt="a red circle", image=buffer.getvalue(), strength=0.0
+    )
+    outcome = fresh_service.generate(request, CLIENT)
+    assert outcome.images == ()
+    assert outcome.notice.kind == "blocked" and outcome.notice.category == "unsafe-symbol"
+    (item,) = fresh_service.safety.store.review_queue()
+    thumbnail = Image.open(io.BytesIO(item.thumbnails[0]))
+    assert max(thumbnail.size) <= 128
