@@ -168,7 +168,8 @@ class GenerationService:
         combined = worst if not worst.allowed else prompt_verdict
 
         # 6. Record the event before anything is shown: what was acknowledged is stored.
-        withheld = [image for image, verdict in zip(images, image_verdicts, strict=True) if not verdict.allowed]
+        pairs = zip(images, image_verdicts, strict=True)
+        withheld = [image for image, verdict in pairs if not verdict.allowed]
         reference = event.record(
             combined,
             stage="image" if withheld else "prompt",
