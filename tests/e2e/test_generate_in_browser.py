@@ -1,0 +1,38 @@
+"""What a person sees in a browser: an image for an allowed prompt, a notice for a blocked one."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def generate(page, prompt: str) -> None:
+    page.fill("#txt2img-prompt textarea", prompt)
+    page.click("#txt2img-generate")
+
+
+def test_allowed_prompt_shows_an_image_and_the_seed_used(page, screenshot):
+    generate(page, "a red circle on a blue background")
+    page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
+    seed = page.locator("#txt2img-used-seed input")
+    seed.wait_for(timeout=10_000)
+    assert seed.input_value().isdigit()
+    screenshot("allowed-prompt")
+
+
+def test_blocked_prompt_shows_a_notice_naming_the_rule(page, screenshot):
+    generate(page, "a skull and crossbones flag")
+    notice = page.locator("#txt2img-notice")
+    notice.get_by_text("Blocked:").wait_for(timeout=60_000)
+    text = notice.inner_text()
+    assert "Forbidden symbols" in text and "Reference" in text
+    assert page.locator("#txt2img-gallery img").count() == 0
+    screenshot("blocked-prompt")
+
+
+def test_bad_input_shows_an_error_and_keeps_the_prompt(page, screenshot):
+    page.fill("#txt2img-prompt textarea", "   ")
+    page.click("#txt2img-generate")
+    page.get_by_text("Write a prompt").first.wait_for(timeout=30_000)
+    screenshot("bad-input")
