@@ -35,6 +35,7 @@ class GenerationLimits:
     max_upload_pixels: int = 4096 * 4096
     max_upload_bytes: int = 20 * 1024 * 1024
     max_mask_blur: int = 64
+    max_appeal_chars: int = 1000
 
 
 @dataclass(frozen=True)

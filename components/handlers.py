@@ -39,9 +39,10 @@ def run_generation(
     generation_request: GenerationRequest,
     request: gr.Request | None,
     progress: gr.Progress,
-) -> tuple[GalleryItems, int | None, str, list[bytes], int]:
-    """Gallery items, the seed used, the notice (Markdown, empty when none), the PNGs behind
-    the gallery, and the selected index."""
+) -> tuple[GalleryItems, int | None, str, str, list[bytes], int]:
+    """Gallery items, the seed used, the notice (Markdown, empty when none), the reference id
+    of a refused or flagged request (for review), the PNGs behind the gallery, and the
+    selected index."""
     progress(0, desc="Starting")
 
     def on_progress(done: int, total: int) -> None:
@@ -57,7 +58,17 @@ def run_generation(
         raise gr.Error("Generation cancelled.", title="Cancelled") from None
     items = [(result.to_pil(), f"seed {result.seed}") for result in outcome.images]
     notice = outcome.notice.markdown() if outcome.notice else ""
-    return items, outcome.seed, notice, [result.png for result in outcome.images], 0
+    reviewable = outcome.reference_id if outcome.notice and outcome.notice.reference_id else ""
+    return items, outcome.seed, notice, reviewable, [result.png for result in outcome.images], 0
+
+
+def request_review(service: GenerationService, reference_id: str, message: str) -> str:
+    """Send an appeal; returns the confirmation shown under the notice."""
+    try:
+        service.request_review(reference_id, message)
+    except (InvalidRequest, ServiceUnavailable) as error:
+        raise gr.Error(str(error), title="Review not requested") from None
+    return f"Thank you. A moderator will review request `{reference_id}`."
 
 
 def cancel_generation(service: GenerationService, request: gr.Request | None) -> None:

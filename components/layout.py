@@ -30,6 +30,8 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             with gr.Tab("Usage policy", id="policy"):
                 gr.Markdown(service.safety.policy.usage_policy_path.read_text(encoding="utf-8"))
         for tab in (text_tab, image_tab, paint_tab):
-            wire_results(tab, service, tabs, img2img_input, inpaint_input)
+            wire_results(
+                tab, service, tabs, img2img_input, inpaint_input, expose_review_api=tab is text_tab
+            )
     app.queue(default_concurrency_limit=concurrency)
     return app

@@ -11,6 +11,10 @@ import gradio as gr
 class ResultsPanel:
     gallery: gr.Gallery
     notice: gr.Markdown
+    reference: gr.Textbox
+    appeal_message: gr.Textbox
+    request_review: gr.Button
+    review_status: gr.Markdown
     used_seed: gr.Number
     reuse_seed: gr.Button
     send_to_img2img: gr.Button
@@ -21,7 +25,7 @@ class ResultsPanel:
 
     def outputs(self) -> list:
         """The components a generation event fills, in `run_generation`'s order."""
-        return [self.gallery, self.used_seed, self.notice, self.pngs, self.selected]
+        return [self.gallery, self.used_seed, self.notice, self.reference, self.pngs, self.selected]
 
 
 def results_panel(mode: str) -> ResultsPanel:
@@ -34,6 +38,13 @@ def results_panel(mode: str) -> ResultsPanel:
         elem_id=f"{mode}-gallery",
     )
     notice = gr.Markdown(elem_id=f"{mode}-notice", elem_classes=["notice"])
+    with gr.Accordion("Think a decision was wrong? Ask for a review", open=False):
+        reference = gr.Textbox(label="Reference", interactive=False, elem_id=f"{mode}-reference")
+        appeal_message = gr.Textbox(
+            label="Message to the moderators (optional)", lines=2, max_length=1000
+        )
+        request_review = gr.Button("Request review", size="sm", elem_id=f"{mode}-request-review")
+        review_status = gr.Markdown(elem_id=f"{mode}-review-status")
     with gr.Row():
         used_seed = gr.Number(
             label="Seed used", precision=0, interactive=False, elem_id=f"{mode}-used-seed"
@@ -45,6 +56,10 @@ def results_panel(mode: str) -> ResultsPanel:
     return ResultsPanel(
         gallery,
         notice,
+        reference,
+        appeal_message,
+        request_review,
+        review_status,
         used_seed,
         reuse_seed,
         send_to_img2img,

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from components.controls import PromptControls
-from components.handlers import cancel_generation, selected_image, selected_index
+from components.handlers import (
+    cancel_generation,
+    request_review,
+    selected_image,
+    selected_index,
+)
 from components.results import ResultsPanel
 from generation.job import Mode
 from service.generate import GenerationService
@@ -27,6 +32,7 @@ def wire_results(
     tabs: gr.Tabs,
     img2img_input: gr.Image,
     inpaint_input: gr.ImageEditor,
+    expose_review_api: bool = False,
 ) -> None:
     """Cancel, Reuse seed, and sending the selected result to another tab."""
 
@@ -36,6 +42,14 @@ def wire_results(
     tab.cancel.click(cancel, cancels=[tab.event], api_visibility="private")
     tab.results.reuse_seed.click(
         lambda seed: seed, tab.results.used_seed, tab.controls.seed, api_visibility="private"
+    )
+    tab.results.request_review.click(
+        lambda reference, message: request_review(service, reference, message),
+        [tab.results.reference, tab.results.appeal_message],
+        tab.results.review_status,
+        # One API endpoint serves every tab's reviews; the other tabs' copies stay private.
+        api_name="request_review" if expose_review_api else None,
+        api_visibility="public" if expose_review_api else "private",
     )
     tab.results.gallery.select(selected_index, None, tab.results.selected, api_visibility="private")
 

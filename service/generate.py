@@ -27,11 +27,11 @@ from safety.image_guard import ImageCheck, check_image
 from safety.normalize import normalize
 from safety.policy import Policy
 from safety.ratelimit import RateLimiter
-from safety.store import EventStore, RequestEvent, StoreError
+from safety.store import EventStore, RequestEvent, StoreError, UnknownReference
 from safety.thumbnails import blurred_thumbnail
 from safety.verdict import Action, Finding, Verdict
 from service.cancellation import CancelRegistry
-from service.errors import ServiceUnavailable
+from service.errors import InvalidRequest, ServiceUnavailable
 from service.notices import Notice, limit_notice, verdict_notice
 from service.requests import GenerationRequest, build_job
 from settings import GenerationLimits
@@ -190,6 +190,25 @@ class GenerationService:
             for index, image in shown
         )
         return GenerationOutcome(results, job.seed, notice, reference)
+
+    def request_review(self, reference_id: str, message: str) -> None:
+        """Send a refused or flagged request to the moderators' queue, with the user's note."""
+        reference_id = (reference_id or "").strip()
+        if not reference_id:
+            raise InvalidRequest("There is no decision to review yet.")
+        if len(message or "") > self._limits.max_appeal_chars:
+            raise InvalidRequest(
+                f"Keep the message under {self._limits.max_appeal_chars:,} characters."
+            )
+        try:
+            self.safety.store.appeal(reference_id, (message or "").strip())
+        except UnknownReference:
+            raise InvalidRequest("That reference is unknown or has expired.") from None
+        except StoreError as error:
+            log.error("could not record an appeal: %s", error)
+            raise ServiceUnavailable(
+                "Your review request could not be saved. Please try again in a minute."
+            ) from error
 
     def _run_engine(
         self, job: GenerationJob, session_id: str, on_progress: ProgressCallback | None

@@ -36,3 +36,19 @@ def test_bad_input_shows_an_error_and_keeps_the_prompt(page, screenshot):
     page.click("#txt2img-generate")
     page.get_by_text("Write a prompt").first.wait_for(timeout=30_000)
     screenshot("bad-input")
+
+
+def test_request_review_from_a_notice_reaches_the_moderators_queue(page, screenshot, service):
+    generate(page, "a jolly roger flag on a ship")
+    page.locator("#txt2img-notice").get_by_text("Blocked:").wait_for(timeout=60_000)
+    page.get_by_text("Think a decision was wrong?").click()
+    reference = page.locator("#txt2img-reference textarea, #txt2img-reference input").first
+    reference.wait_for(timeout=10_000)
+    reference_id = reference.input_value()
+    page.click("#txt2img-request-review")
+    page.locator("#txt2img-review-status").get_by_text("A moderator will review").wait_for(
+        timeout=30_000
+    )
+    screenshot("review-requested")
+    appealed = [item.reference_id for item in service.safety.store.review_queue("appealed")]
+    assert reference_id in appealed

@@ -67,14 +67,16 @@ def check_gallery(gallery, mode: str, prompt: str) -> list[Image.Image]:
 
 
 def test_text_to_image_over_the_api(client):
-    gallery, seed, notice = client.predict(*common("a red circle"), 256, 192, api_name="/txt2img")
-    assert seed == SETTINGS["seed"] and notice == ""
+    gallery, seed, notice, reference = client.predict(
+        *common("a red circle"), 256, 192, api_name="/txt2img"
+    )
+    assert seed == SETTINGS["seed"] and notice == "" and reference == ""
     images = check_gallery(gallery, "txt2img", "a red circle")
     assert images[0].size == (256, 192)
 
 
 def test_image_to_image_over_the_api(client, start_png):
-    gallery, _, _ = client.predict(
+    gallery, _, _, _ = client.predict(
         handle_file(start_png), *common("a green star"), 0.5, api_name="/img2img"
     )
     check_gallery(gallery, "img2img", "a green star")
@@ -87,7 +89,7 @@ def test_inpaint_over_the_api(client, start_png, mask_png):
         "layers": [handle_file(mask_png)],
         "composite": handle_file(start_png),
     }
-    gallery, _, _ = client.predict(
+    gallery, _, _, _ = client.predict(
         editor, *common("a yellow square"), 1.0, 4, True, api_name="/inpaint"
     )
     images = check_gallery(gallery, "inpaint", "a yellow square")
@@ -104,5 +106,21 @@ def test_bad_input_gets_a_clear_error_and_the_app_keeps_serving(client, start_pn
     editor = {"background": handle_file(start_png), "layers": [], "composite": None}
     with pytest.raises(Exception, match="Paint over"):
         client.predict(editor, *common("x"), 1.0, 4, True, api_name="/inpaint")
-    gallery, _, _ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    gallery, _, _, _ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
     assert len(gallery) == 2
+
+
+def test_blocked_prompt_returns_a_notice_and_a_review_can_be_requested(client, service):
+    gallery, seed, notice, reference = client.predict(
+        *common("a skull and crossbones flag"), 256, 256, api_name="/txt2img"
+    )
+    assert gallery == [] and seed is None
+    assert "Forbidden symbols" in notice and reference in notice
+    confirmation = client.predict(
+        reference, "It was for a pirate party.", api_name="/request_review"
+    )
+    assert reference in confirmation
+    (item,) = [i for i in service.safety.store.review_queue() if i.reference_id == reference]
+    assert item.status.value == "appealed"
+    with pytest.raises(Exception, match="unknown"):
+        client.predict("0" * 16, "", api_name="/request_review")
