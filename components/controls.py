@@ -72,3 +72,11 @@ def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
     return PromptControls(
         prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images
     )
+
+
+def action_buttons(mode: str) -> tuple[gr.Button, gr.Button]:
+    """Generate and Cancel, side by side."""
+    with gr.Row():
+        generate = gr.Button("Generate", variant="primary", elem_id=f"{mode}-generate")
+        cancel = gr.Button("Cancel", variant="stop")
+    return generate, cancel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import prompt_controls
+from components.controls import action_buttons, prompt_controls
 from components.handlers import run_generation
 from components.results import results_panel
 from components.tab import GenerationTab
@@ -30,9 +30,7 @@ def image_to_image_tab(
             strength = gr.Slider(
                 0, 1, value=0.6, step=0.05, label="Strength (0 keeps the image, 1 redraws it)"
             )
-            with gr.Row():
-                generate = gr.Button("Generate", variant="primary", elem_id="img2img-generate")
-                cancel = gr.Button("Cancel", variant="stop")
+            generate, cancel = action_buttons(Mode.IMAGE_TO_IMAGE.value)
         with gr.Column(scale=1):
             results = results_panel(Mode.IMAGE_TO_IMAGE.value)
 

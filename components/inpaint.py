@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import prompt_controls
+from components.controls import action_buttons, prompt_controls
 from components.handlers import run_generation
 from components.results import results_panel
 from components.tab import GenerationTab
@@ -34,9 +34,7 @@ def inpaint_tab(
                     0, limits.max_mask_blur, value=4, step=1, label="Mask blur (pixels)"
                 )
                 keep_unmasked = gr.Checkbox(value=True, label="Keep the unpainted area pixel-exact")
-            with gr.Row():
-                generate = gr.Button("Generate", variant="primary", elem_id="inpaint-generate")
-                cancel = gr.Button("Cancel", variant="stop")
+            generate, cancel = action_buttons(Mode.INPAINT.value)
         with gr.Column(scale=1):
             results = results_panel(Mode.INPAINT.value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import EXAMPLE_PROMPTS, prompt_controls
+from components.controls import EXAMPLE_PROMPTS, action_buttons, prompt_controls
 from components.handlers import run_generation
 from components.results import ResultsPanel, results_panel
 from components.tab import GenerationTab
@@ -36,9 +36,7 @@ def text_to_image_tab(
                     step=8,
                     label="Height",
                 )
-            with gr.Row():
-                generate = gr.Button("Generate", variant="primary", elem_id="txt2img-generate")
-                cancel = gr.Button("Cancel", variant="stop")
+            generate, cancel = action_buttons(Mode.TEXT_TO_IMAGE.value)
             gr.Examples(EXAMPLE_PROMPTS, inputs=[controls.prompt], label="Try a prompt")
         with gr.Column(scale=1):
             results: ResultsPanel = results_panel(Mode.TEXT_TO_IMAGE.value)
