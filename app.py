@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import gradio as gr
 
-from components.layout import build_app
+from components.layout import build_app, launch_options
 from generation.engine import DiffusersEngine
 from safety.guard import build_prompt_guard
 from safety.identity import ClientHasher, load_or_create_secret
@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server_port=settings.server_port,
         share=settings.share,
         max_file_size=f"{settings.limits.max_upload_bytes}b",
+        **launch_options(),
     )
 
 

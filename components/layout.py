@@ -9,9 +9,29 @@ from components.inpaint import inpaint_tab
 from components.tab import wire_results
 from components.text_to_image import text_to_image_tab
 from service.generate import GenerationService
+from service.notices import POLICY_URL
 from settings import Settings
 
 TITLE = "SafeCanvas"
+# Gradio renders pages (and this script) after load, so the browser's own jump to `#rule`
+# finds nothing: poll until the rule exists, then scroll to it.
+SCROLL_TO_RULE = """<script>
+(() => {
+  const id = decodeURIComponent(location.hash.slice(1));
+  if (!id) return;
+  let tries = 0;
+  const timer = setInterval(() => {
+    const target = document.getElementById(id);
+    if (target || ++tries > 100) clearInterval(timer);
+    if (target) target.scrollIntoView();
+  }, 100);
+})();
+</script>"""
+
+
+def launch_options() -> dict[str, object]:
+    """What `launch()` needs beside the Blocks (Gradio 6 takes `head` there)."""
+    return {"head": SCROLL_TO_RULE}
 
 
 def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
@@ -27,11 +47,15 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             text_tab = text_to_image_tab(service, limits, concurrency)
             image_tab, img2img_input = image_to_image_tab(service, limits, concurrency)
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
-            with gr.Tab("Usage policy", id="policy"):
-                gr.Markdown(service.safety.policy.usage_policy_path.read_text(encoding="utf-8"))
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(
                 tab, service, tabs, img2img_input, inpaint_input, expose_review_api=tab is text_tab
             )
+    # A stable URL for the rules, so a notice can link straight to one: /policy#<category>.
+    with app.route("Usage policy", POLICY_URL):
+        gr.Markdown(
+            service.safety.policy.usage_policy_path.read_text(encoding="utf-8"),
+            elem_id="usage-policy",
+        )
     app.queue(default_concurrency_limit=concurrency)
     return app

@@ -29,8 +29,8 @@ class Notice:
         lines = [f"### {self.title}", self.message]
         if self.hint:
             lines.append(f"*{self.hint}*")
-        if self.category:
-            lines.append("The rule is explained in the **Usage policy** tab.")
+        if self.policy_link:
+            lines.append(f"[Read this rule in the usage policy]({self.policy_link})")
         if self.reference_id:
             lines.append(f"Reference: `{self.reference_id}`")
         return "\n\n".join(lines)

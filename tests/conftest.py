@@ -37,11 +37,11 @@ def service(engine, settings) -> GenerationService:
 @pytest.fixture(scope="session")
 def app_url(service, settings) -> Iterator[str]:
     """The real Gradio app on a free loopback port, closed when the session ends."""
-    from components.layout import build_app
+    from components.layout import build_app, launch_options
 
     app = build_app(service, settings)
     # With no port given, Gradio takes the first free one from 7860 up.
-    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         yield app.local_url
     finally:

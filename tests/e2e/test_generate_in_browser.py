@@ -52,3 +52,23 @@ def test_request_review_from_a_notice_reaches_the_moderators_queue(page, screens
     screenshot("review-requested")
     appealed = [item.reference_id for item in service.safety.store.review_queue("appealed")]
     assert reference_id in appealed
+
+
+def test_notice_link_opens_the_usage_policy_at_the_rule(page, screenshot):
+    generate(page, "a skull and crossbones flag")
+    link = page.locator("#txt2img-notice").get_by_role("link", name="Read this rule")
+    link.wait_for(timeout=60_000)
+    screenshot("blocked-notice")
+    with page.expect_popup() as opened:  # Gradio opens Markdown links in a new tab
+        link.click()
+    policy = opened.value
+    policy.wait_for_load_state()
+    assert policy.url.endswith("/policy#unsafe-symbol")
+    heading = policy.get_by_role("heading", name="Forbidden symbols")
+    heading.wait_for(timeout=30_000)
+    policy.wait_for_function(
+        "document.getElementById('unsafe-symbol').getBoundingClientRect().top < innerHeight",
+        timeout=15_000,
+    )
+    policy.screenshot(path=str(screenshot("blocked-notice").parent / "policy-at-rule.png"))
+    policy.close()
