@@ -2,7 +2,8 @@
 
 Run: `python -m benchmarks.generation [--model PATH] [--steps 20] [--repeats 3]`.
 The overhead is the median time of a request through the running app (gradio_client over
-loopback: queue, validation, PNG encoding, file transfer) minus a direct engine call.
+loopback: queue, validation, the safety checks, the event record, PNG encoding, file
+transfer) minus a direct engine call.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from PIL import Image
 
 from generation.engine import DiffusersEngine
 from generation.job import GenerationJob, Mode
+from safety.ratelimit import RateLimits
 from settings import BUNDLED_MODEL_DIR, Settings
 
 PROMPT = "a red circle on a blue background"
@@ -59,12 +63,15 @@ def app_overhead(
 ) -> tuple[float, float]:
     from gradio_client import Client
 
-    from components.layout import build_app
-    from service.generate import GenerationService
+    from app import build_service
+    from components.layout import build_app, launch_options
 
-    settings = Settings()
-    app = build_app(GenerationService(engine, settings.limits), settings)
-    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="safecanvas-bench-")),
+        rate_limits=RateLimits(per_minute=None, per_day=None, block_cooldown_count=None),
+    )
+    app = build_app(build_service(settings, engine), settings)
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         client = Client(app.local_url, verbose=False)
         through_app = timed(

@@ -7,6 +7,7 @@ import gradio as gr
 from components.image_to_image import image_to_image_tab
 from components.inpaint import inpaint_tab
 from components.tab import wire_results
+from components.terms_gate import terms_gate, wire_terms_gate
 from components.text_to_image import text_to_image_tab
 from service.generate import GenerationService
 from service.notices import POLICY_URL
@@ -43,10 +44,12 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             f"# {TITLE}\nGenerate and edit images. Model: `{info.model_id}` "
             f"on {info.device} ({info.dtype})."
         )
-        with gr.Tabs() as tabs:
+        gate = terms_gate(service)
+        with gr.Column(visible=False) as studio, gr.Tabs() as tabs:
             text_tab = text_to_image_tab(service, limits, concurrency)
             image_tab, img2img_input = image_to_image_tab(service, limits, concurrency)
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
+        wire_terms_gate(app, gate, studio, service)
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(
                 tab, service, tabs, img2img_input, inpaint_input, expose_review_api=tab is text_tab

@@ -34,6 +34,7 @@ from service.cancellation import CancelRegistry
 from service.errors import InvalidRequest, ServiceUnavailable
 from service.notices import Notice, limit_notice, verdict_notice
 from service.requests import GenerationRequest, build_job
+from service.terms import TermsRegistry
 from settings import GenerationLimits
 
 log = logging.getLogger(__name__)
@@ -100,12 +101,14 @@ class GenerationService:
         limits: GenerationLimits,
         safety: SafetyStack,
         cancellations: CancelRegistry | None = None,
+        terms: TermsRegistry | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._engine = engine
         self._limits = limits
         self.safety = safety
         self.cancellations = cancellations or CancelRegistry()
+        self.terms = terms or TermsRegistry(safety.policy.page)
         self._clock = clock
 
     @property
@@ -120,14 +123,17 @@ class GenerationService:
     ) -> GenerationOutcome:
         """Run one request end to end.
 
-        `InvalidRequest`, `ServiceUnavailable` and `GenerationCancelled` reach the caller;
+        `InvalidRequest` (including `TermsNotAccepted`), `ServiceUnavailable` and
+        `GenerationCancelled` reach the caller;
         a refusal by policy or limit is an outcome with a notice, not an error.
         """
         safety, info = self.safety, self._engine.info
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
-        # 1. Who is asking: a keyed hash of the address, never the address itself.
+        # 1. Who is asking: terms accepted in this session, and a keyed hash of the address
+        #    (never the address itself).
+        self.terms.require(client.session_id)
         address = client_address(client.peer_host, client.headers, safety.trusted_proxies)
         client_hash = safety.hasher.hash(address)
 

@@ -41,11 +41,21 @@ def browser_context(tmp_path_factory) -> Iterator[object]:
             context.close()
 
 
+def accept_terms(page) -> None:
+    page.locator("#terms-accept input").check()
+    page.locator("#terms-age input").check()
+    page.click("#terms-continue")
+    page.locator("#txt2img-prompt textarea").wait_for(state="visible", timeout=30_000)
+
+
 @pytest.fixture
-def page(browser_context, app_url):
+def fresh_page(browser_context, app_url):
+    """A page whose browser has forgotten any earlier acceptance of the terms."""
     page = browser_context.new_page()
     page.goto(app_url)
-    page.wait_for_selector("#txt2img-prompt textarea", timeout=30_000)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.locator("#terms-continue").wait_for(state="visible", timeout=30_000)
     try:
         yield page
     finally:
@@ -53,13 +63,28 @@ def page(browser_context, app_url):
 
 
 @pytest.fixture
-def screenshot(page):
-    """Save a screenshot of what the user sees as a test artifact."""
+def page(browser_context, app_url):
+    """A page with the terms accepted (or remembered from an earlier test), ready to use."""
+    page = browser_context.new_page()
+    page.goto(app_url)
+    gate, prompt = page.locator("#terms-continue"), page.locator("#txt2img-prompt textarea")
+    gate.or_(prompt).first.wait_for(state="visible", timeout=30_000)
+    if gate.is_visible():
+        accept_terms(page)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save what the user sees as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
-    def take(name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
 
-    return take
+@pytest.fixture
+def screenshot(page):
+    return lambda name: save_screenshot(page, name)

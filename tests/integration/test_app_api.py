@@ -17,7 +17,20 @@ SETTINGS = dict(negative_prompt="blue", seed=21, steps=12, guidance_scale=6.0, s
 
 @pytest.fixture(scope="module")
 def client(app_url) -> Client:
-    return Client(app_url, verbose=False)
+    client = Client(app_url, verbose=False)
+    assert client.predict(True, True, api_name="/accept_terms") == "accepted"
+    return client
+
+
+def test_api_generation_is_refused_until_the_terms_are_accepted(app_url):
+    newcomer = Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="Accept the terms"):
+        newcomer.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    with pytest.raises(Exception, match="or older"):
+        newcomer.predict(True, False, api_name="/accept_terms")
+    newcomer.predict(True, True, api_name="/accept_terms")
+    gallery, *_ = newcomer.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    assert len(gallery) == 2
 
 
 @pytest.fixture(scope="module")

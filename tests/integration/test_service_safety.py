@@ -14,6 +14,7 @@ from safety.ratelimit import RateLimits
 from safety.verdict import Action
 from service.generate import ClientContext, GenerationService
 from service.requests import GenerationRequest
+from service.terms import TermsNotAccepted
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +29,10 @@ def fresh_service(engine, settings, tmp_path) -> GenerationService:
         data_dir=tmp_path,
         rate_limits=RateLimits(per_minute=2, per_day=None, block_cooldown_count=None),
     )
-    return GenerationService(engine, own.limits, build_safety(own))
+    service = GenerationService(engine, own.limits, build_safety(own))
+    for session in ("session-1", "session-2"):
+        service.terms.accept(session, accepted=True, age_confirmed=True)
+    return service
 
 
 def text(prompt: str, **changes) -> GenerationRequest:
@@ -87,3 +91,9 @@ def test_output_image_showing_the_symbol_is_withheld(fresh_service, engine):
     (item,) = fresh_service.safety.store.review_queue()
     thumbnail = Image.open(io.BytesIO(item.thumbnails[0]))
     assert max(thumbnail.size) <= 128
+
+
+def test_generation_before_accepting_the_terms_is_refused(fresh_service):
+    stranger = ClientContext(peer_host="192.0.2.1", session_id="never-accepted")
+    with pytest.raises(TermsNotAccepted):
+        fresh_service.generate(text("a green star"), stranger)
