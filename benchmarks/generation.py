@@ -74,6 +74,7 @@ def app_overhead(
     app.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         client = Client(app.local_url, verbose=False)
+        client.predict(True, True, api_name="/accept_terms")
         through_app = timed(
             lambda: client.predict(
                 PROMPT, "", 0, steps, 7.0, "Euler a", 1, size, size, api_name="/txt2img"
