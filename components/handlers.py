@@ -12,6 +12,7 @@ import logging
 import gradio as gr
 from PIL import Image
 
+from components.notice import render_notice
 from generation.engine import GenerationCancelled
 from service.errors import InvalidRequest, ServiceUnavailable
 from service.generate import ClientContext, GenerationService
@@ -40,7 +41,7 @@ def run_generation(
     request: gr.Request | None,
     progress: gr.Progress,
 ) -> tuple[GalleryItems, int | None, str, str, list[bytes], int]:
-    """Gallery items, the seed used, the notice (Markdown, empty when none), the reference id
+    """Gallery items, the seed used, the notice (HTML, empty when none), the reference id
     of a refused or flagged request (for review), the PNGs behind the gallery, and the
     selected index."""
     progress(0, desc="Starting")
@@ -57,7 +58,7 @@ def run_generation(
     except GenerationCancelled:
         raise gr.Error("Generation cancelled.", title="Cancelled") from None
     items = [(result.to_pil(), f"seed {result.seed}") for result in outcome.images]
-    notice = outcome.notice.markdown() if outcome.notice else ""
+    notice = render_notice(outcome.notice)
     reviewable = outcome.reference_id if outcome.notice and outcome.notice.reference_id else ""
     return items, outcome.seed, notice, reviewable, [result.png for result in outcome.images], 0
 

@@ -6,6 +6,7 @@ import gradio as gr
 
 from components.image_to_image import image_to_image_tab
 from components.inpaint import inpaint_tab
+from components.notice import NOTICE_CSS
 from components.tab import wire_results
 from components.terms_gate import terms_gate, wire_terms_gate
 from components.text_to_image import text_to_image_tab
@@ -31,8 +32,8 @@ SCROLL_TO_RULE = """<script>
 
 
 def launch_options() -> dict[str, object]:
-    """What `launch()` needs beside the Blocks (Gradio 6 takes `head` there)."""
-    return {"head": SCROLL_TO_RULE}
+    """What `launch()` needs beside the Blocks (Gradio 6 takes `head` and `css` there)."""
+    return {"head": SCROLL_TO_RULE, "css": NOTICE_CSS}
 
 
 def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:

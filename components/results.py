@@ -10,7 +10,7 @@ import gradio as gr
 @dataclass(frozen=True)
 class ResultsPanel:
     gallery: gr.Gallery
-    notice: gr.Markdown
+    notice: gr.HTML
     reference: gr.Textbox
     appeal_message: gr.Textbox
     request_review: gr.Button
@@ -37,7 +37,7 @@ def results_panel(mode: str) -> ResultsPanel:
         interactive=False,
         elem_id=f"{mode}-gallery",
     )
-    notice = gr.Markdown(elem_id=f"{mode}-notice", elem_classes=["notice"])
+    notice = gr.HTML(elem_id=f"{mode}-notice")
     with gr.Accordion("Think a decision was wrong? Ask for a review", open=False):
         reference = gr.Textbox(label="Reference", interactive=False, elem_id=f"{mode}-reference")
         appeal_message = gr.Textbox(

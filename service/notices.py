@@ -25,16 +25,6 @@ class Notice:
     policy_link: str = ""
     reference_id: str = ""
 
-    def markdown(self) -> str:
-        lines = [f"### {self.title}", self.message]
-        if self.hint:
-            lines.append(f"*{self.hint}*")
-        if self.policy_link:
-            lines.append(f"[Read this rule in the usage policy]({self.policy_link})")
-        if self.reference_id:
-            lines.append(f"Reference: `{self.reference_id}`")
-        return "\n\n".join(lines)
-
 
 def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: str) -> Notice:
     """The notice for a verdict that stopped or flagged a request at `stage` (prompt/image)."""

@@ -28,6 +28,7 @@ def test_blocked_prompt_shows_a_notice_naming_the_rule(page, screenshot):
     text = notice.inner_text()
     assert "Forbidden symbols" in text and "Reference" in text
     assert page.locator("#txt2img-gallery img").count() == 0
+    assert page.locator("#txt2img-notice [role=alert]").count() == 1
     screenshot("blocked-prompt")
 
 
@@ -72,3 +73,20 @@ def test_notice_link_opens_the_usage_policy_at_the_rule(page, screenshot):
     )
     policy.screenshot(path=str(screenshot("blocked-notice").parent / "policy-at-rule.png"))
     policy.close()
+
+
+def test_notice_is_readable_in_the_dark_theme(page, app_url, screenshot):
+    page.goto(f"{app_url}?__theme=dark")
+    page.locator("#txt2img-prompt textarea").wait_for(state="visible", timeout=30_000)
+    generate(page, "a skull and crossbones flag")
+    alert = page.locator("#txt2img-notice [role=alert]")
+    alert.wait_for(timeout=60_000)
+    colours = alert.evaluate(
+        """element => {
+            const style = getComputedStyle(element);
+            return [style.color, getComputedStyle(document.body).backgroundColor];
+        }"""
+    )
+    text_rgb = [int(part) for part in colours[0][colours[0].index("(") + 1 : -1].split(",")[:3]]
+    assert sum(text_rgb) / 3 > 150  # light text on the dark page
+    screenshot("blocked-notice-dark")
