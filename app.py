@@ -23,6 +23,8 @@ from safety.symbol_detector import SymbolDetector
 from service.generate import GenerationService, SafetyStack
 from settings import Settings, load_settings
 
+log = logging.getLogger(__name__)
+
 
 def on_zero_gpu(engine: DiffusersEngine) -> DiffusersEngine:
     """On Spaces with ZeroGPU, a GPU is attached only inside functions marked `spaces.GPU`."""
@@ -38,6 +40,8 @@ def build_safety(settings: Settings) -> SafetyStack:
     policy = load_policy(settings.policy_path)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = EventStore.from_url(settings.resolved_database_url)
+    purged = store.purge(settings.retention_days)
+    log.info("retention: removed records older than %d days: %s", settings.retention_days, purged)
     secret = load_or_create_secret(settings.client_secret, settings.data_dir / "client-secret.key")
     return SafetyStack(
         policy=policy,

@@ -52,6 +52,7 @@ class Settings:
     client_secret: str | None = None
     trusted_proxies: int = 0
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    retention_days: int = 30
     generation_concurrency: int = 1
     limits: GenerationLimits = field(default_factory=GenerationLimits)
     symbol_detector_dir: Path = REPO_ROOT / "assets" / "models" / "symbol-detector"
@@ -130,6 +131,7 @@ def load_settings(
             environ.get("SAFECANVAS_TRUSTED_PROXIES", trusted_proxies_default(environ))
         ),
         rate_limits=limits,
+        retention_days=int(environ.get("SAFECANVAS_RETENTION_DAYS", defaults.retention_days)),
         generation_concurrency=int(
             environ.get("SAFECANVAS_GENERATION_CONCURRENCY", defaults.generation_concurrency)
         ),

@@ -157,7 +157,9 @@ class GenerationService:
         # 3. Rate limits, counted only for requests that would really run.
         decision = safety.limiter.acquire(client_hash)
         if not decision.allowed:
-            return GenerationOutcome((), None, limit_notice(decision))
+            refusal = Verdict(Action.BLOCK, explanation=f"rate limit: {decision.reason}")
+            reference = event.record(refusal, stage="rate-limit", review=False)
+            return GenerationOutcome((), None, limit_notice(decision), reference)
 
         # 4. Generate.
         images = self._run_engine(job, client.session_id, on_progress)
@@ -258,8 +260,14 @@ class _EventDraft:
     timings: dict[str, float]
 
     def record(
-        self, verdict: Verdict, stage: str, withheld: int = 0, thumbnail: bytes | None = None
+        self,
+        verdict: Verdict,
+        stage: str,
+        withheld: int = 0,
+        thumbnail: bytes | None = None,
+        review: bool = True,
     ) -> str:
+        """Store the event; refused or flagged requests also go to the review queue."""
         safety = self.safety
         event = RequestEvent.from_verdict(
             verdict,
@@ -277,7 +285,7 @@ class _EventDraft:
         )
         try:
             reference = safety.store.record_event(event)
-            if not verdict.allowed:
+            if review and not verdict.allowed:
                 safety.store.add_review_item(
                     reference, f"{stage}: {verdict.explanation}", thumbnail, verdict.findings
                 )

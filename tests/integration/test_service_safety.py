@@ -68,6 +68,9 @@ def test_rate_limit_refusal_says_how_long_to_wait(fresh_service):
         assert fresh_service.generate(text("a green star"), CLIENT).images
     refused = fresh_service.generate(text("a green star"), CLIENT)
     assert refused.images == () and refused.notice.kind == "rate-limited"
+    recorded = fresh_service.safety.store.get_event(refused.reference_id).event
+    assert recorded.details["stage"] == "rate-limit"
+    assert fresh_service.safety.store.review_queue() == []  # refusals by limit need no moderator
     assert "wait" in refused.notice.message.lower() or "try again" in refused.notice.message.lower()
     other = ClientContext(peer_host="198.51.100.9", session_id="session-2")
     assert fresh_service.generate(text("a green star"), other).images
