@@ -166,37 +166,26 @@ class GenerationService:
         timings["generate_s"] = time.perf_counter() - started - timings["prompt_check_s"]
 
         # 5. Output checks on every image; withheld images never leave the server.
-        shown, image_verdicts = [], []
-        for index, image in enumerate(images):
-            verdict = self._check_output(image)
-            image_verdicts.append(verdict)
-            if verdict.allowed:
-                shown.append((index, image))
-        worst = max(image_verdicts, key=lambda verdict: verdict.action.severity)
-        combined = worst if not worst.allowed else prompt_verdict
+        verdicts = [self._check_output(image) for image in images]
+        shown = [(i, image) for i, image in enumerate(images) if verdicts[i].allowed]
+        withheld = [
+            image for image, verdict in zip(images, verdicts, strict=True) if not verdict.allowed
+        ]
+        worst = max(verdicts, key=lambda verdict: verdict.action.severity)
 
         # 6. Record the event before anything is shown: what was acknowledged is stored.
-        pairs = zip(images, image_verdicts, strict=True)
-        withheld = [image for image, verdict in pairs if not verdict.allowed]
         reference = event.record(
-            combined,
+            worst if withheld else prompt_verdict,
             stage="image" if withheld else "prompt",
             withheld=len(withheld),
             thumbnail=blurred_thumbnail(withheld[0]) if withheld else None,
         )
         notice = None
-        if not worst.allowed:
+        if withheld:
             notice = verdict_notice(safety.policy, worst, reference, "image")
         elif prompt_verdict.action is Action.WARN:
             notice = verdict_notice(safety.policy, prompt_verdict, reference, "prompt")
-        results = tuple(
-            ResultImage(
-                encode_png(image, generation_parameters(job, index, info.model_id)),
-                job.seed_of(index),
-                generation_parameters(job, index, info.model_id),
-            )
-            for index, image in shown
-        )
+        results = tuple(_encode(job, index, image, info.model_id) for index, image in shown)
         return GenerationOutcome(results, job.seed, notice, reference)
 
     def request_review(self, reference_id: str, message: str) -> None:
@@ -245,6 +234,12 @@ class GenerationService:
                 findings=(Finding("image-guard", "check-error", 1.0, "image check raised"),),
                 message="An image check could not run, so the image was withheld.",
             )
+
+
+def _encode(job: GenerationJob, index: int, image: Image.Image, model_id: str) -> ResultImage:
+    """A shown image as a PNG carrying everything needed to make it again."""
+    parameters = generation_parameters(job, index, model_id)
+    return ResultImage(encode_png(image, parameters), job.seed_of(index), parameters)
 
 
 @dataclass
