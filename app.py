@@ -43,10 +43,12 @@ def build_safety(settings: Settings) -> SafetyStack:
     purged = store.purge(settings.retention_days)
     log.info("retention: removed records older than %d days: %s", settings.retention_days, purged)
     secret = load_or_create_secret(settings.client_secret, settings.data_dir / "client-secret.key")
+    image_checks = (SymbolDetector.load(settings.symbol_detector_dir).check,)
     return SafetyStack(
         policy=policy,
         prompt_guard=build_prompt_guard(policy),
-        image_checks=(SymbolDetector.load(settings.symbol_detector_dir).check,),
+        image_checks=image_checks,
+        input_image_checks=image_checks,
         hasher=ClientHasher(secret),
         trusted_proxies=settings.trusted_proxies,
         limiter=RateLimiter(store, settings.rate_limits),

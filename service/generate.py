@@ -55,6 +55,8 @@ class SafetyStack:
     policy: Policy
     prompt_guard: PromptGuard
     image_checks: tuple[ImageCheck, ...]
+    # Checks on uploads (img2img / inpaint) before any compute is spent.
+    input_image_checks: tuple[ImageCheck, ...]
     hasher: ClientHasher
     trusted_proxies: int
     limiter: RateLimiter
@@ -137,22 +139,26 @@ class GenerationService:
         address = client_address(client.peer_host, client.headers, safety.trusted_proxies)
         client_hash = safety.hasher.hash(address)
 
-        # 2. Input checks: parameters and uploads, then the prompt and negative prompt.
+        # 2. Input checks: parameters and uploads, the prompt and negative prompt, then
+        #    the uploaded image itself.
         job = build_job(request, self._limits, (info.default_width, info.default_height))
         prompt_verdict = safety.prompt_guard.check(job.prompt, job.negative_prompt)
         timings["prompt_check_s"] = time.perf_counter() - started
         event = _EventDraft(
             safety, self._clock, info.model_id, client_hash, client.session_id, job, timings
         )
-        if not prompt_verdict.allowed:
-            safety.limiter.record_block(client_hash)
-            reference = event.record(prompt_verdict, stage="prompt")
-            return GenerationOutcome(
-                (),
-                None,
-                verdict_notice(safety.policy, prompt_verdict, reference, "prompt"),
-                reference,
+        input_verdict, stage = prompt_verdict, "prompt"
+        if prompt_verdict.allowed and job.init_image is not None:
+            input_verdict, stage = (
+                self._check_image(job.init_image, safety.input_image_checks),
+                "input",
             )
+        if not input_verdict.allowed:
+            safety.limiter.record_block(client_hash)
+            thumbnail = blurred_thumbnail(job.init_image) if stage == "input" else None
+            reference = event.record(input_verdict, stage=stage, thumbnail=thumbnail)
+            notice = verdict_notice(safety.policy, input_verdict, reference, stage)
+            return GenerationOutcome((), None, notice, reference)
 
         # 3. Rate limits, counted only for requests that would really run.
         decision = safety.limiter.acquire(client_hash)
@@ -166,7 +172,7 @@ class GenerationService:
         timings["generate_s"] = time.perf_counter() - started - timings["prompt_check_s"]
 
         # 5. Output checks on every image; withheld images never leave the server.
-        verdicts = [self._check_output(image) for image in images]
+        verdicts = [self._check_image(image, safety.image_checks) for image in images]
         shown = [(i, image) for i, image in enumerate(images) if verdicts[i].allowed]
         withheld = [
             image for image, verdict in zip(images, verdicts, strict=True) if not verdict.allowed
@@ -223,10 +229,10 @@ class GenerationService:
         finally:
             self.cancellations.finish(session_id, cancelled)
 
-    def _check_output(self, image: Image.Image) -> Verdict:
-        """Judge one output image; a check that fails withholds it (fail closed)."""
+    def _check_image(self, image: Image.Image, checks: tuple[ImageCheck, ...]) -> Verdict:
+        """Judge one image; a check that fails blocks it (fail closed)."""
         try:
-            return check_image(self.safety.policy, self.safety.image_checks, image)
+            return check_image(self.safety.policy, checks, image)
         except Exception:
             log.exception("image check failed; withholding the image")
             return Verdict(

@@ -27,7 +27,9 @@ class Notice:
 
 
 def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: str) -> Notice:
-    """The notice for a verdict that stopped or flagged a request at `stage` (prompt/image)."""
+    """The notice for a verdict that stopped or flagged a request at `stage`.
+
+    `stage` is "prompt", "input" (the uploaded image) or "image" (an output)."""
     blocked = not verdict.allowed
     if verdict.category is None:  # a check failed or the input was unreadable: fail closed
         return Notice(
@@ -40,6 +42,8 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
     category = policy.category(verdict.category)
     if stage == "image" and blocked:
         title = f"An image was withheld: {category.name}"
+    elif stage == "input" and blocked:
+        title = f"The uploaded image was refused: {category.name}"
     elif blocked:
         title = f"Blocked: {category.name}"
     else:

@@ -76,7 +76,8 @@ def test_rate_limit_refusal_says_how_long_to_wait(fresh_service):
     assert fresh_service.generate(text("a green star"), other).images
 
 
-def test_output_image_showing_the_symbol_is_withheld(fresh_service, engine):
+@pytest.fixture(scope="module")
+def skull_png(engine) -> bytes:
     skull = engine.generate(
         GenerationJob(
             Mode.TEXT_TO_IMAGE, "a skull and crossbones", "", 21, 20, 6.0, 256, 256, 1, "Euler a"
@@ -84,13 +85,32 @@ def test_output_image_showing_the_symbol_is_withheld(fresh_service, engine):
     )[0]
     buffer = io.BytesIO()
     skull.save(buffer, format="PNG")
-    # Strength 0 returns the upload unchanged, so the output check sees exactly this image.
-    request = GenerationRequest(
-        mode=Mode.IMAGE_TO_IMAGE, prompt="a red circle", image=buffer.getvalue(), strength=0.0
+    return buffer.getvalue()
+
+
+def skull_upload(skull_png: bytes) -> GenerationRequest:
+    # Strength 0 returns the upload unchanged, so an output check sees exactly this image.
+    return GenerationRequest(
+        mode=Mode.IMAGE_TO_IMAGE, prompt="a red circle", image=skull_png, strength=0.0
     )
-    outcome = fresh_service.generate(request, CLIENT)
+
+
+def test_uploaded_image_showing_the_symbol_is_refused_before_generating(fresh_service, skull_png):
+    outcome = fresh_service.generate(skull_upload(skull_png), CLIENT)
+    assert outcome.images == () and outcome.notice.category == "unsafe-symbol"
+    assert outcome.notice.title.startswith("The uploaded image was refused")
+    assert fresh_service.safety.store.get_event(outcome.reference_id).event.details["stage"] == (
+        "input"
+    )
+
+
+def test_output_image_showing_the_symbol_is_withheld(fresh_service, skull_png):
+    # A Space owner may skip input checks; the output check still withholds the image.
+    fresh_service.safety = dataclasses.replace(fresh_service.safety, input_image_checks=())
+    outcome = fresh_service.generate(skull_upload(skull_png), CLIENT)
     assert outcome.images == ()
     assert outcome.notice.kind == "blocked" and outcome.notice.category == "unsafe-symbol"
+    assert outcome.notice.title.startswith("An image was withheld")
     (item,) = fresh_service.safety.store.review_queue()
     thumbnail = Image.open(io.BytesIO(item.thumbnails[0]))
     assert max(thumbnail.size) <= 128
