@@ -54,7 +54,7 @@ def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
         max_length=limits.max_prompt_chars,
         elem_id=f"{mode}-negative",
     )
-    with gr.Accordion("Settings", open=False):
+    with gr.Accordion("Settings", open=False, elem_id=f"{mode}-settings"):
         seed = gr.Number(
             label="Seed (-1 or empty: random)",
             value=-1,

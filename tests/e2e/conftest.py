@@ -77,6 +77,14 @@ def page(browser_context, app_url):
         page.close()
 
 
+def set_seed(page, seed: int) -> None:
+    """Fix the seed, so what the bundled model draws (and how its checks score it) repeats."""
+    seed_box = page.locator("#txt2img-seed input")
+    if not seed_box.is_visible():
+        page.locator("#txt2img-settings").get_by_text("Settings").first.click()
+    seed_box.fill(str(seed))
+
+
 def save_screenshot(page, name: str) -> Path:
     """Save what the user sees as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)

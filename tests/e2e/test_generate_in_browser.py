@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import set_seed
+
 pytestmark = pytest.mark.e2e
 
 
 def generate(page, prompt: str) -> None:
+    set_seed(page, 1)
     page.fill("#txt2img-prompt textarea", prompt)
     page.click("#txt2img-generate")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import save_screenshot, set_seed
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,7 @@ def test_terms_gate_blocks_generation_until_accepted_and_is_remembered(fresh_pag
     page.reload()  # the choice is kept in the browser and re-stated to the server
     page.locator("#txt2img-generate").wait_for(state="visible", timeout=30_000)
     assert not page.locator("#terms-continue").is_visible()
+    set_seed(page, 1)
     page.fill("#txt2img-prompt textarea", "a green star")
     page.click("#txt2img-generate")
     page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
