@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import gradio as gr
 
@@ -27,16 +27,15 @@ class PromptControls:
     scheduler: gr.Dropdown
     num_images: gr.Slider
 
+    # Field names equal GenerationRequest's, so values map onto a request by name.
     def inputs(self) -> list[gr.components.Component]:
-        return [
-            self.prompt,
-            self.negative_prompt,
-            self.seed,
-            self.steps,
-            self.guidance_scale,
-            self.scheduler,
-            self.num_images,
-        ]
+        """The controls in field order: what each tab's handler receives first."""
+        return [getattr(self, field.name) for field in fields(self)]
+
+
+def prompt_fields(*values: object) -> dict[str, object]:
+    """The shared controls' values (in `PromptControls.inputs()` order) as request fields."""
+    return dict(zip((field.name for field in fields(PromptControls)), values, strict=True))
 
 
 def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:

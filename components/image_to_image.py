@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import action_buttons, prompt_controls
+from components.controls import action_buttons, prompt_controls, prompt_fields
 from components.handlers import run_generation
 from components.results import results_panel
-from components.tab import GenerationTab
+from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
 from service.requests import GenerationRequest
@@ -52,25 +52,21 @@ def image_to_image_tab(
             GenerationRequest(
                 mode=Mode.IMAGE_TO_IMAGE,
                 image=image,
-                prompt=prompt,
-                negative_prompt=negative_prompt,
-                seed=seed,
-                steps=steps,
-                guidance_scale=guidance_scale,
-                scheduler=scheduler,
-                num_images=num_images,
+                **prompt_fields(
+                    prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images
+                ),
                 strength=strength,
             ),
             request,
             progress,
         )
 
-    event = generate.click(
+    event = on_generate(
+        generate,
         handle,
-        inputs=[image, *controls.inputs(), strength],
-        outputs=results.outputs(),
-        api_name=Mode.IMAGE_TO_IMAGE.value,
-        concurrency_limit=concurrency,
-        concurrency_id="pipeline",
+        [image, *controls.inputs(), strength],
+        results,
+        Mode.IMAGE_TO_IMAGE,
+        concurrency,
     )
     return GenerationTab(controls, results, event, cancel), image

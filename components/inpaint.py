@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import action_buttons, prompt_controls
+from components.controls import action_buttons, prompt_controls, prompt_fields
 from components.handlers import run_generation
 from components.results import results_panel
-from components.tab import GenerationTab
+from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
 from service.requests import GenerationRequest
@@ -61,13 +61,9 @@ def inpaint_tab(
                 mode=Mode.INPAINT,
                 image=editor_value.get("background"),
                 mask=layers[0] if layers else None,
-                prompt=prompt,
-                negative_prompt=negative_prompt,
-                seed=seed,
-                steps=steps,
-                guidance_scale=guidance_scale,
-                scheduler=scheduler,
-                num_images=num_images,
+                **prompt_fields(
+                    prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images
+                ),
                 strength=strength,
                 mask_blur=mask_blur,
                 keep_unmasked=keep_unmasked,
@@ -76,12 +72,12 @@ def inpaint_tab(
             progress,
         )
 
-    event = generate.click(
+    event = on_generate(
+        generate,
         handle,
-        inputs=[editor, *controls.inputs(), strength, mask_blur, keep_unmasked],
-        outputs=results.outputs(),
-        api_name=Mode.INPAINT.value,
-        concurrency_limit=concurrency,
-        concurrency_id="pipeline",
+        [editor, *controls.inputs(), strength, mask_blur, keep_unmasked],
+        results,
+        Mode.INPAINT,
+        concurrency,
     )
     return GenerationTab(controls, results, event, cancel), editor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
@@ -24,6 +25,25 @@ class GenerationTab:
     results: ResultsPanel
     event: gr.events.Dependency
     cancel: gr.Button
+
+
+def on_generate(
+    button: gr.Button,
+    handle: Callable[..., object],
+    inputs: list[gr.components.Component],
+    results: ResultsPanel,
+    mode: Mode,
+    concurrency: int,
+) -> gr.events.Dependency:
+    """Every mode's Generate: the same outputs, one pipeline queue, an API named after the mode."""
+    return button.click(
+        handle,
+        inputs=inputs,
+        outputs=results.outputs(),
+        api_name=mode.value,
+        concurrency_limit=concurrency,
+        concurrency_id="pipeline",
+    )
 
 
 def wire_results(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import EXAMPLE_PROMPTS, action_buttons, prompt_controls
+from components.controls import EXAMPLE_PROMPTS, action_buttons, prompt_controls, prompt_fields
 from components.handlers import run_generation
 from components.results import ResultsPanel, results_panel
-from components.tab import GenerationTab
+from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
 from service.requests import GenerationRequest
@@ -58,13 +58,9 @@ def text_to_image_tab(
             service,
             GenerationRequest(
                 mode=Mode.TEXT_TO_IMAGE,
-                prompt=prompt,
-                negative_prompt=negative_prompt,
-                seed=seed,
-                steps=steps,
-                guidance_scale=guidance_scale,
-                scheduler=scheduler,
-                num_images=num_images,
+                **prompt_fields(
+                    prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images
+                ),
                 width=width,
                 height=height,
             ),
@@ -72,12 +68,12 @@ def text_to_image_tab(
             progress,
         )
 
-    event = generate.click(
+    event = on_generate(
+        generate,
         handle,
-        inputs=[*controls.inputs(), width, height],
-        outputs=results.outputs(),
-        api_name=Mode.TEXT_TO_IMAGE.value,
-        concurrency_limit=concurrency,
-        concurrency_id="pipeline",
+        [*controls.inputs(), width, height],
+        results,
+        Mode.TEXT_TO_IMAGE,
+        concurrency,
     )
     return GenerationTab(controls, results, event, cancel)
