@@ -1,9 +1,12 @@
 """The bundled model's components, shaped like Stable Diffusion's but tiny.
 
 Same classes and folder layout as any Stable Diffusion checkpoint (UNet2DConditionModel,
-AutoencoderKL, a text encoder and tokenizer, a scheduler), so the standard txt2img,
-img2img and inpaint pipelines load it unchanged. The VAE keeps Stable Diffusion's four
-blocks (scale factor 8), so a 256 x 256 image is a 4 x 32 x 32 latent.
+an autoencoder, a text encoder and tokenizer, a scheduler), so the standard txt2img,
+img2img and inpaint pipelines load it unchanged. The autoencoder is
+`AutoencoderTiny` (TAESD's layout: scale factor 8, 4 latent channels), so a 256 x 256
+image is a 4 x 32 x 32 latent. It has no normalisation layers: GroupNorm, as in
+`AutoencoderKL`, normalises away a flat colour region's colour, and this world is
+made of flat colours.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import torch
 from diffusers import (
-    AutoencoderKL,
+    AutoencoderTiny,
     DDPMScheduler,
     DPMSolverMultistepScheduler,
     StableDiffusionPipeline,
@@ -37,23 +40,21 @@ NOISE_SCHEDULE = {
 }
 
 
-def build_vae() -> AutoencoderKL:
-    """A 0.9M-parameter KL autoencoder with Stable Diffusion's four-block layout.
+def build_vae() -> AutoencoderTiny:
+    """A 0.5M-parameter TAESD-layout autoencoder (four blocks, scale factor 8).
 
-    No attention in the mid block: the VAE is purely convolutional, so it can be
-    trained on crops and still work on whole images.
+    Purely convolutional and normalisation-free, so it can be trained on crops and
+    still works on whole images. diffusers needs equal channel counts in the decoder
+    blocks; the single block at full resolution keeps decoding cheap on a CPU.
     """
-    return AutoencoderKL(
+    return AutoencoderTiny(
         in_channels=3,
         out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        block_out_channels=(16, 32, 64, 64),
-        layers_per_block=1,
+        encoder_block_out_channels=(32, 32, 32, 32),
+        decoder_block_out_channels=(32, 32, 32, 32),
+        num_encoder_blocks=(1, 2, 2, 2),
+        num_decoder_blocks=(2, 2, 2, 1),
         latent_channels=LATENT_CHANNELS,
-        norm_num_groups=8,
-        sample_size=IMAGE_SIZE,
-        mid_block_add_attention=False,
     )
 
 
@@ -85,7 +86,7 @@ def build_inference_scheduler() -> DPMSolverMultistepScheduler:
 
 def assemble_pipeline(
     unet: UNet2DConditionModel,
-    vae: AutoencoderKL,
+    vae: AutoencoderTiny,
     text_encoder: BertModel,
     tokenizer: BertTokenizer,
 ) -> StableDiffusionPipeline:

@@ -1,15 +1,18 @@
 """Train the unsafe-symbol detector on rendered scenes.
 
 Half the scenes contain the skull and crossbones. To look like generated images
-rather than crisp renders, some images pass through the trained VAE and some are
-blurred or noised; the operating threshold is set on held-out benign scenes so that
-at most 1% of them are flagged.
+rather than crisp renders, some images pass through the trained autoencoder and some
+are blurred or noised. Images the trained generator drew for benign prompts join as
+negatives: they are exactly what the detector must not flag in the app, and their
+imperfect shapes are the false positives a detector trained on renders alone makes.
+The operating threshold is set on held-out benign images (rendered and generated)
+so that at most 1% of them are flagged.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -17,6 +20,7 @@ from PIL import Image, ImageFilter
 
 from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
 from training.autoencoder import cosine_lr
+from training.captions import caption
 from training.world import render, sample_scene
 
 INPUT_SIZE = 128
@@ -40,10 +44,32 @@ def degrade(image: Image.Image, rng: random.Random) -> Image.Image:
     return image
 
 
+@torch.no_grad()
+def generate_benign(
+    pipeline, count: int, seed: int, steps: int = 20, batch: int = 8
+) -> list[Image.Image]:
+    """`count` images the generator draws for captions of scenes without the symbol.
+
+    Default settings (20 steps, the pipeline's guidance), so they look like what
+    the app shows; the seed fixes both the captions and the noise.
+    """
+    rng = random.Random(seed)
+    prompts = [caption(sample_scene(rng, unsafe_rate=0.0), rng) for _ in range(count)]
+    images = []
+    for start in range(0, count, batch):
+        chunk = prompts[start : start + batch]
+        generator = torch.Generator().manual_seed(seed + start)
+        images += pipeline(chunk, num_inference_steps=steps, generator=generator).images
+    return images
+
+
 def make_examples(
-    count: int, rng: random.Random, autoencode: Autoencode | None
+    count: int,
+    rng: random.Random,
+    autoencode: Autoencode | None,
+    benign_generations: Sequence[Image.Image] = (),
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """`count` images (half with the symbol) as detector inputs, and their labels."""
+    """`count` rendered images (half with the symbol) plus generated benign ones, shuffled."""
     scenes = [sample_scene(rng, unsafe_rate=0.5) for _ in range(count)]
     images = [render(scene) for scene in scenes]
     if autoencode is not None:
@@ -52,9 +78,14 @@ def make_examples(
             batch = chosen[start : start + 32]
             for i, decoded in zip(batch, autoencode([images[i] for i in batch]), strict=True):
                 images[i] = decoded
-    images = [degrade(image, rng) for image in images]
-    labels = torch.tensor([float(scene.has_unsafe_symbol) for scene in scenes])
-    return preprocess(images, INPUT_SIZE), labels
+    images = [degrade(image, rng) for image in images] + list(benign_generations)
+    labels = [float(scene.has_unsafe_symbol) for scene in scenes] + [0.0] * len(benign_generations)
+    order = list(range(len(images)))
+    rng.shuffle(order)
+    return (
+        preprocess([images[i] for i in order], INPUT_SIZE),
+        torch.tensor([labels[i] for i in order]),
+    )
 
 
 def train_detector(
@@ -64,6 +95,7 @@ def train_detector(
     batch: int,
     seed: int,
     autoencode: Autoencode | None = None,
+    benign_generations: Sequence[Image.Image] = (),
     lr: float = 3e-3,
     log: Callable[[str], None] = print,
 ) -> SymbolDetector:
@@ -71,8 +103,8 @@ def train_detector(
     rng = random.Random(seed + 1)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    x, y = make_examples(images, rng, autoencode)
-    split = max(1, images // 5)
+    x, y = make_examples(images, rng, autoencode, benign_generations)
+    split = max(1, len(y) // 5)
     x_val, y_val, x_train, y_train = x[:split], y[:split], x[split:], y[split:]
     net = SymbolNet()
     optimiser = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)

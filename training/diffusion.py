@@ -65,7 +65,7 @@ def build_training_set(
     for start in range(0, len(scenes), chunk):
         batch = scenes[start : start + chunk]
         pixels = to_tensor([render(scene) for scene in batch])
-        latents.append(pipeline.vae.encode(pixels).latent_dist.mean * scale)
+        latents.append(pipeline.vae.encode(pixels).latents * scale)
         prompts = [
             p for scene in batch for p in captions_for(scene, rng, captions_per_image, partial_rate)
         ]

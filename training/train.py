@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
-from diffusers import AutoencoderKL
+from diffusers import AutoencoderTiny
 from transformers import BertModel, BertTokenizer
 
 from training import architecture
 from training.autoencoder import latent_scaling_factor, roundtrip, to_tensor, train_vae
 from training.captions import vocabulary_phrases
-from training.detector import train_detector
+from training.detector import generate_benign, train_detector
 from training.diffusion import TrainingSet, build_training_set, train_unet
 from training.text_encoder import shrink_minilm
 from training.world import render, sample_scene
@@ -39,18 +39,20 @@ class TrainConfig:
 
     seed: int = 1234
     vae_pool: int = 1500  # rendered images the VAE crops from
-    vae_steps: int = 800
+    vae_steps: int = 1000
     vae_batch: int = 24
     vae_crop: int = 64
     vae_lr: float = 2e-3
     scenes: int = 6000  # images cached for the UNet
+    unsafe_rate: float = 0.15  # share of those scenes showing the symbol
     captions_per_image: int = 2
     partial_caption_rate: float = 0.12
-    unet_steps: int = 2500
+    unet_steps: int = 2600
     unet_batch: int = 32
     unet_lr: float = 1e-3
-    detector_images: int = 1500
-    detector_steps: int = 400
+    detector_images: int = 2500  # rendered, half with the symbol
+    detector_generated: int = 400  # benign images drawn by the trained generator
+    detector_steps: int = 1500
     detector_batch: int = 32
 
 
@@ -65,6 +67,7 @@ CONFIGS = {
         unet_steps=3,
         unet_batch=4,
         detector_images=32,
+        detector_generated=2,
         detector_steps=3,
         detector_batch=8,
     ),
@@ -97,7 +100,7 @@ def build(
     vae_dir = work_dir / "vae" if work_dir else None
     if vae_dir and vae_dir.exists():
         stage(f"vae: reusing {vae_dir}")
-        vae = AutoencoderKL.from_pretrained(vae_dir).eval()
+        vae = AutoencoderTiny.from_pretrained(vae_dir).eval()
     else:
         stage("vae: training on crops")
         vae = architecture.build_vae()
@@ -127,7 +130,9 @@ def build(
         data = TrainingSet(**torch.load(cache_file))
     else:
         stage(f"cache: encoding {config.scenes} scenes")
-        scenes = [sample_scene(scene_rng) for _ in range(config.scenes)]
+        scenes = [
+            sample_scene(scene_rng, unsafe_rate=config.unsafe_rate) for _ in range(config.scenes)
+        ]
         data = build_training_set(
             pipeline,
             scenes,
@@ -155,6 +160,9 @@ def build(
     architecture.save_pipeline(pipeline, out)
     stage(f"saved pipeline to {out}")
 
+    stage(f"detector: drawing {config.detector_generated} benign images")
+    pipeline.set_progress_bar_config(disable=True)
+    benign = generate_benign(pipeline, config.detector_generated, config.seed + 3)
     train_detector(
         detector_out,
         config.detector_images,
@@ -162,6 +170,7 @@ def build(
         config.detector_batch,
         config.seed,
         autoencode=lambda images: roundtrip(vae, images),
+        benign_generations=benign,
         log=stage,
     )
     stage(f"saved detector to {detector_out}")
