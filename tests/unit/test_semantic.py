@@ -65,9 +65,3 @@ def test_against_safe_reads_each_class_against_safe_alone():
     probabilities = three.probabilities(rows)
     expected = probabilities[:, 1] / (probabilities[:, 1] + probabilities[:, 0])
     assert np.allclose(three.against_safe(rows)[:, 1], expected)
-
-
-def test_policy_block_thresholds_are_the_ones_the_head_was_calibrated_to(policy):
-    calibration = ClassifierHead.load(policy.path(policy.classifier_head)).metadata["calibration"]
-    for category, calibrated in calibration.items():
-        assert policy.category(category).block_threshold == calibrated["block_threshold"]
