@@ -41,6 +41,8 @@ PLAIN_UNSAFE = (
     "hatecheck/hateful",
     "openai/flagged",
 )
+# Benign sets of chat messages rather than image prompts, pooled apart as well as with the rest.
+CHAT_BENIGN = ("hatecheck/non_hateful", "openai/clean", "xstest/safe")
 BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
 HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
 LEET = str.maketrans("aeiost", "431057")
@@ -157,14 +159,25 @@ def _print_table(title: str, header: Sequence[str], rows: list[Sequence[str]]) -
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=300, help="most prompts per set (default 300)")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="time the guard; skip quality and peers"
+    )
     args = parser.parse_args(argv)
     print("command: python -m benchmarks.prompt_safety " + shlex.join(sys.argv[1:]))
 
     ours, guard, verdicts = _ours()
-    detectors = [ours, _ldnoobw(), _better_profanity(), _alt_profanity_check(), _nsfw_bilstm()]
     sets = {
         name: _sample(rows, args.limit) for name, rows in split(load_sets(), "test").items() if rows
     }
+    if not args.speed_only:
+        _quality(ours, verdicts, sets)
+    _speed(guard, sets)
+
+
+def _quality(
+    ours: Detector, verdicts: dict[str, Verdict], sets: dict[str, list[LabelledPrompt]]
+) -> None:
+    detectors = [ours, _ldnoobw(), _better_profanity(), _alt_profanity_check(), _nsfw_bilstm()]
     cases: dict[str, list[LabelledPrompt]] = dict(sets)
     for name, rows in sets.items():
         if rows[0].label == SAFE:
@@ -214,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     plain = [n for n in PLAIN_UNSAFE if n in sets]
     unsafe = [n for n, rows in sets.items() if rows[0].label != SAFE]
     summary = [["benign (all)", "FP %", str(sum(len(sets[n]) for n in benign)), *pooled(benign)]]
+    for label, names in (
+        ("benign image prompts", [n for n in benign if n not in CHAT_BENIGN]),
+        ("benign chat text", [n for n in benign if n in CHAT_BENIGN]),
+    ):
+        summary.append([label, "FP %", str(sum(len(sets[n]) for n in names)), *pooled(names)])
     for kind in OBFUSCATIONS:
         names = [f"{n} +{kind}" for n in benign]
         summary.append(
@@ -253,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         per_category,
     )
 
+
+def _speed(guard: PromptGuard, sets: dict[str, list[LabelledPrompt]]) -> None:
     prompts = [r.text for rows in sets.values() for r in rows]
     single = random.Random(1).sample(prompts, min(300, len(prompts)))
     for text in single[:10]:

