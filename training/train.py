@@ -47,7 +47,8 @@ class TrainConfig:
     unsafe_rate: float = 0.15  # share of those scenes showing the symbol
     captions_per_image: int = 2
     partial_caption_rate: float = 0.12
-    unet_steps: int = 2600
+    unet_steps: int = 1600
+    offset_noise: float = 0.2  # see train_unet: makes the prompt, not the seed, pick colours
     unet_batch: int = 32
     unet_lr: float = 1e-3
     detector_images: int = 2500  # rendered, half with the symbol
@@ -153,6 +154,7 @@ def build(
         config.unet_batch,
         config.unet_lr,
         config.seed,
+        offset_noise=config.offset_noise,
         log=stage,
     )
     del data
