@@ -11,7 +11,8 @@ from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, Sta
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
 from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases
-from training.world import IMAGE_SIZE, UNSAFE_SYMBOL, Scene, place_object, render
+from training.autoencoder import to_images, to_tensor
+from training.world import IMAGE_SIZE, UNSAFE_SYMBOL, Scene, place_object, render, sample_scene
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +55,22 @@ def test_prompt_draws_the_asked_shape_and_colour(pipe, prompt, shape, colour, se
     image = generate(pipe, prompt, seed)
     assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
     assert read(image).shows(shape, colour), read(image)
+
+
+def test_autoencoder_keeps_flat_colours_and_shapes(pipe):
+    """The cause of the earlier model's wrong colours was its VAE; this one must not lose them."""
+    rng = random.Random(5)
+    scenes = [sample_scene(rng, unsafe_rate=0.0, second_object_rate=0.0) for _ in range(12)]
+    sources = [render(scene) for scene in scenes]
+    with torch.no_grad():
+        pixels = to_tensor(sources)
+        decoded = to_images(pipe.vae.decode(pipe.vae.encode(pixels).latents).sample)
+    for scene, source, result in zip(scenes, sources, decoded, strict=True):
+        error = np.abs(np.asarray(source, dtype=int) - np.asarray(result, dtype=int)).mean()
+        assert error < 8, error
+        reading = read(result)
+        assert reading.background == scene.background
+        assert reading.shows(scene.objects[0].shape, scene.objects[0].colour), reading
 
 
 def test_same_seed_gives_the_same_image(pipe):
