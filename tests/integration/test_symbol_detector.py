@@ -40,10 +40,6 @@ def test_detector_reports_the_policy_category_with_a_score(detector):
     assert finding.score >= detector.threshold
 
 
-@pytest.mark.xfail(
-    reason="shipped detector is under-trained: about 55% recall (see docs/MODEL_CARD.md)",
-    strict=False,
-)
 def test_detector_flags_rendered_and_blurred_skulls(detector):
     images = [render(s) for s in scenes_with([UNSAFE_SYMBOL], 40, seed=1)]
     images += [image.filter(ImageFilter.GaussianBlur(1.5)) for image in images[:20]]
