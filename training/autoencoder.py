@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from diffusers import AutoencoderTiny
 from PIL import Image
 
+from training.architecture import VAE_SCALE_FACTOR
+
 
 def to_tensor(images: list[Image.Image]) -> torch.Tensor:
     """PIL RGB images -> float tensor in [-1, 1], shape (N, 3, H, W)."""
@@ -46,7 +48,7 @@ def cosine_lr(step: int, total: int, base: float, warmup: int = 50) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def colour_anchor(pixels: torch.Tensor, factor: int = 8) -> torch.Tensor:
+def colour_anchor(pixels: torch.Tensor, factor: int = VAE_SCALE_FACTOR) -> torch.Tensor:
     """Each latent cell's mean colour, in [-1, 1]: the target of latent channels 0-2."""
     return F.avg_pool2d(pixels, factor)
 

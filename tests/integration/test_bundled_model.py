@@ -11,7 +11,7 @@ from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, Sta
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
 from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases
-from training.autoencoder import to_images, to_tensor
+from training.autoencoder import roundtrip
 from training.world import IMAGE_SIZE, UNSAFE_SYMBOL, Scene, place_object, render, sample_scene
 
 pytestmark = pytest.mark.integration
@@ -62,9 +62,7 @@ def test_autoencoder_keeps_flat_colours(pipe):
     rng = random.Random(5)
     scenes = [sample_scene(rng, unsafe_rate=0.0, second_object_rate=0.0) for _ in range(12)]
     sources = [render(scene) for scene in scenes]
-    with torch.no_grad():
-        pixels = to_tensor(sources)
-        decoded = to_images(pipe.vae.decode(pipe.vae.encode(pixels).latents).sample)
+    decoded = roundtrip(pipe.vae, sources)
     for scene, source, result in zip(scenes, sources, decoded, strict=True):
         error = np.abs(np.asarray(source, dtype=int) - np.asarray(result, dtype=int)).mean()
         assert error < 8, error
