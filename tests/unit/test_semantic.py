@@ -12,8 +12,10 @@ def head() -> ClassifierHead:
     rng = np.random.default_rng(0)
     return ClassifierHead(
         classes=("safe", "sexual"),
-        weight=rng.normal(size=(2, EMBEDDING_DIM)).astype(np.float32),
-        bias=np.array([0.5, -0.5], dtype=np.float32),
+        layers=(
+            (rng.normal(size=(8, EMBEDDING_DIM)).astype(np.float32), np.zeros(8, np.float32)),
+            (rng.normal(size=(2, 8)).astype(np.float32), np.array([0.5, -0.5], np.float32)),
+        ),
         metadata={"policy_version": "7"},
     )
 
@@ -31,14 +33,40 @@ def test_head_round_trips_through_its_file(tmp_path: Path):
     loaded = ClassifierHead.load(tmp_path / "head.npz")
     assert loaded.classes == original.classes
     assert loaded.metadata == original.metadata
-    assert np.array_equal(loaded.weight, original.weight)
+    assert len(loaded.layers) == len(original.layers)
+    for (w1, b1), (w2, b2) in zip(loaded.layers, original.layers, strict=True):
+        assert np.array_equal(w1, w2) and np.array_equal(b1, b2)
 
 
-def test_a_head_of_the_wrong_shape_is_refused(tmp_path: Path):
-    bad = ClassifierHead(("safe",), np.zeros((1, 10), np.float32), np.zeros(1, np.float32))
-    bad.save(tmp_path / "bad.npz")
+def dense(out: int, into: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((out, into), np.float32), np.zeros(out, np.float32)
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        (dense(1, 10),),  # input is not the embedding size
+        (dense(8, EMBEDDING_DIM), dense(2, 9)),  # layers that do not chain
+        (dense(8, EMBEDDING_DIM), dense(3, 8)),  # three outputs for two classes
+    ],
+)
+def test_a_head_of_the_wrong_shape_is_refused(tmp_path: Path, layers):
+    ClassifierHead(("safe", "sexual"), layers).save(tmp_path / "bad.npz")
     with pytest.raises(ClassifierLoadError, match="shape"):
         ClassifierHead.load(tmp_path / "bad.npz")
+
+
+def test_hidden_layer_applies_relu():
+    # One hidden unit reading the first coordinate; the output copies it to "sexual".
+    hidden = np.zeros((1, EMBEDDING_DIM), np.float32)
+    hidden[0, 0] = 1.0
+    head = ClassifierHead(
+        ("safe", "sexual"),
+        ((hidden, np.zeros(1, np.float32)), (np.array([[0.0], [1.0]], np.float32), np.zeros(2))),
+    )
+    rows = np.zeros((2, EMBEDDING_DIM), np.float32)
+    rows[0, 0], rows[1, 0] = 3.0, -3.0
+    assert np.allclose(head.logits(rows), [[0.0, 3.0], [0.0, 0.0]])  # negative input clipped
 
 
 def test_a_missing_or_corrupt_head_is_refused(tmp_path: Path):
@@ -59,8 +87,12 @@ def test_against_safe_reads_each_class_against_safe_alone():
     rows = np.random.default_rng(2).normal(size=(4, EMBEDDING_DIM)).astype(np.float32)
     three = ClassifierHead(
         classes=("safe", "sexual", "hate"),
-        weight=np.random.default_rng(3).normal(size=(3, EMBEDDING_DIM)).astype(np.float32),
-        bias=np.zeros(3, dtype=np.float32),
+        layers=(
+            (
+                np.random.default_rng(3).normal(size=(3, EMBEDDING_DIM)).astype(np.float32),
+                np.zeros(3, dtype=np.float32),
+            ),
+        ),
     )
     probabilities = three.probabilities(rows)
     expected = probabilities[:, 1] / (probabilities[:, 1] + probabilities[:, 0])

@@ -3,8 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safety.semantic import EMBEDDING_DIM
-from safety.train_prompt_classifier import calibrate, choose_threshold, out_of_fold_scores
+from safety.prompt_datasets import LabelledPrompt, split_of
+from safety.semantic import EMBEDDING_DIM, ClassifierHead
+from safety.train_prompt_classifier import (
+    SET_WEIGHTS,
+    calibrate,
+    choose_threshold,
+    fit_head,
+    out_of_fold_scores,
+    training_rows,
+)
 
 
 def blocked_share(scores: np.ndarray, threshold: float) -> float:
@@ -45,6 +53,22 @@ def test_calibration_reports_what_each_threshold_gives():
     assert result["sexual"]["oof_benign_blocked"] == 0.0
 
 
+def test_calibration_keeps_the_union_of_categories_within_the_budget():
+    # 100 benign rows; each category scores a different fifth of them high.
+    benign = np.full((100, 3), 0.1)
+    benign[:20, 1] = np.linspace(0.6, 0.99, 20)
+    benign[20:40, 2] = np.linspace(0.6, 0.99, 20)
+    unsafe = np.array([[0.0, 0.9, 0.1], [0.0, 0.1, 0.9]])
+    scores = np.vstack([benign, unsafe])
+    labels = np.array([0] * 100 + [1, 2])
+    result = calibrate(scores, labels, labels == 0, ("safe", "sexual", "hate"), budget=0.1)
+    union = np.zeros(100, bool)
+    for column, category in ((1, "sexual"), (2, "hate")):
+        union |= benign[:, column] >= result[category]["block_threshold"]
+    assert union.mean() <= 0.1
+    assert union.mean() >= 0.08  # the budget is used, not left idle
+
+
 def test_out_of_fold_scores_do_not_see_their_own_rows():
     # Random labels on random points: a head fitted on all rows memorises them, one that
     # never saw a row can only guess, so out-of-fold accuracy stays near chance.
@@ -55,3 +79,27 @@ def test_out_of_fold_scores_do_not_see_their_own_rows():
     scores = out_of_fold_scores(embeddings, labels, np.ones(120), ("safe", "sexual"))
     accuracy = float(((scores[:, 1] >= 0.5) == (labels == 1)).mean())
     assert accuracy < 0.75
+
+
+def test_head_learns_what_no_single_plane_separates():
+    # XOR of the signs of two coordinates: a linear head is right about half the time.
+    rng = np.random.default_rng(3)
+    signs = rng.choice([-1.0, 1.0], size=(400, 2))
+    embeddings = rng.normal(scale=0.05, size=(400, EMBEDDING_DIM))
+    embeddings[:, :2] = signs
+    labels = (signs[:, 0] * signs[:, 1] > 0).astype(int)
+    head = ClassifierHead(("safe", "sexual"), fit_head(embeddings, labels, np.ones(400), 2))
+    accuracy = float(((head.against_safe(embeddings)[:, 1] >= 0.5) == (labels == 1)).mean())
+    assert accuracy > 0.95
+
+
+def test_sets_labelled_by_their_images_count_less(policy):
+    texts = [f"a painting of a lighthouse number {i}" for i in range(40)]
+    on_train_side = [t for t in texts if split_of(t) == "train"]
+    sets = {
+        "i2p/hard": [LabelledPrompt(t, "graphic-violence", "i2p/hard") for t in on_train_side[:4]],
+        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[4:8]],
+    }
+    weights = {item.source: weight for item, weight in training_rows(policy, sets)}
+    assert weights["parti"] == 1.0
+    assert weights["i2p/hard"] == SET_WEIGHTS["i2p/hard"] < 1.0
