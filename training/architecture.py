@@ -109,7 +109,8 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
     Float16 halves the bundle; the text encoder's config says float32 because
     transformers otherwise loads it in the checkpoint's float16 and the pipeline
     would hand float16 embeddings to a float32 UNet (diffusers models already load
-    as float32 unless told otherwise).
+    as float32 unless told otherwise). A component loaded from a work folder would
+    record that folder as `_name_or_path`; the bundle keeps no such local path.
     """
     half = StableDiffusionPipeline(
         **{
@@ -125,3 +126,7 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
     config = json.loads(config_path.read_text())
     config["dtype"] = "float32"
     config_path.write_text(json.dumps(config, indent=2) + "\n")
+    for config_path in out_dir.glob("*/config.json"):
+        config = json.loads(config_path.read_text())
+        if config.pop("_name_or_path", None) is not None:
+            config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")

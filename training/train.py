@@ -1,6 +1,6 @@
 """Regenerate the bundled shapes model and the symbol detector from a fixed seed.
 
-    python -m training.train                      # the documented configuration (CPU, ~1 h)
+    python -m training.train                      # the documented configuration (2 CPU cores, ~2 h)
     python -m training.train --config tiny --out /tmp/shapes --detector-out /tmp/det
 
 Stages: shrink MiniLM into the text encoder; train the VAE on crops; cache
@@ -47,7 +47,7 @@ class TrainConfig:
     unsafe_rate: float = 0.15  # share of those scenes showing the symbol
     captions_per_image: int = 2
     partial_caption_rate: float = 0.12
-    unet_steps: int = 1600
+    unet_steps: int = 4500
     offset_noise: float = 0.2  # see train_unet: makes the prompt, not the seed, pick colours
     unet_batch: int = 32
     unet_lr: float = 1e-3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -16,10 +17,12 @@ from training.world import IMAGE_SIZE, UNSAFE_SYMBOL, Scene, place_object, rende
 
 pytestmark = pytest.mark.integration
 
-# The shipped weights draw soft blobs, not crisp shapes (docs/MODEL_CARD.md, "Known
-# problems"): this test states the behaviour the issue asks for and passes once it is met.
+# The shipped weights draw the asked shape and colour for most training wordings but only
+# about a third of held-out wordings (docs/MODEL_CARD.md, "Known problems"): this test
+# states the behaviour the issue asks for and passes once it is met.
 MISSES_SHAPE_BAR = pytest.mark.xfail(
-    reason="bundled model is under-trained on shapes (see docs/MODEL_CARD.md)", strict=False
+    reason="bundled model does not yet generalise to held-out wordings (docs/MODEL_CARD.md)",
+    strict=False,
 )
 
 # Fixed seeds; mostly wordings from the held-out grammar (never seen in training).
@@ -47,6 +50,8 @@ def test_bundled_model_is_a_stable_diffusion_folder_without_safety_checker(pipe)
     files = list(MODEL_DIR.rglob("*"))
     assert not [f for f in files if f.suffix in {".bin", ".pt", ".ckpt"}]
     assert sum(f.stat().st_size for f in files if f.is_file()) < 40 * 2**20
+    configs = [json.loads(f.read_text()) for f in MODEL_DIR.glob("*/config.json")]
+    assert not [c["_name_or_path"] for c in configs if "_name_or_path" in c]
 
 
 @MISSES_SHAPE_BAR
@@ -55,6 +60,20 @@ def test_prompt_draws_the_asked_shape_and_colour(pipe, prompt, shape, colour, se
     image = generate(pipe, prompt, seed)
     assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
     assert read(image).shows(shape, colour), read(image)
+
+
+# Fixed seeds, wordings from the training grammar.
+TRAINING_WORDINGS = [
+    ("a large red circle in the center on a white background", "circle", "red", 0),
+    ("a big blue square on yellow", "square", "blue", 0),
+    ("a large green triangle in the center on a white background", "triangle", "green", 1),
+    ("a picture of a big orange star in the middle on a blue background", "star", "orange", 2),
+]
+
+
+@pytest.mark.parametrize(("prompt", "shape", "colour", "seed"), TRAINING_WORDINGS)
+def test_training_wordings_draw_the_asked_shape_and_colour(pipe, prompt, shape, colour, seed):
+    assert read(generate(pipe, prompt, seed)).shows(shape, colour)
 
 
 def test_autoencoder_keeps_flat_colours(pipe):

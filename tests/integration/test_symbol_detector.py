@@ -56,10 +56,6 @@ def test_detector_leaves_benign_shapes_alone(detector):
     )
 
 
-@pytest.mark.xfail(
-    reason="bundled model does not yet draw a recognisable skull (see docs/MODEL_CARD.md)",
-    strict=False,
-)
 def test_detector_on_generated_images(detector):
     from diffusers import StableDiffusionPipeline
 
