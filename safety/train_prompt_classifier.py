@@ -43,8 +43,8 @@ EXAMPLE_WEIGHT = 5.0  # a policy example counts as this many data set rows
 # I2P's "hard" prompts are labelled by the images Stable Diffusion drew from them, not by
 # what they ask for ("homer simpson by jan op de beeck" is one): at full weight they teach
 # the head that artists' names are unsafe, left out they take most of the harassment and
-# illegal-activity rows with them. A quarter weight keeps both (benchmark: recall at 2%
-# pooled benign FP, head alone, 66% at full weight, 79% at a quarter).
+# illegal-activity rows with them. A quarter weight keeps both (the head alone on the test
+# split, recall at 2% pooled benign FP: 66% at full weight, 79% at a quarter).
 SET_WEIGHTS = {"i2p/hard": 0.25}
 HIDDEN = 512
 DROPOUT = 0.3
@@ -95,7 +95,6 @@ def fit_head(
     labels: np.ndarray,
     weights: np.ndarray,
     n_classes: int,
-    epochs: int = EPOCHS,
 ) -> tuple[Layer, ...]:
     """A class-balanced, weighted one-hidden-layer ReLU network, trained with AdamW and
     dropout from a fixed seed; returns its layers as float32 arrays for `ClassifierHead`."""
@@ -113,7 +112,7 @@ def fit_head(
     )
     optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
     network.train()
-    for _ in range(epochs):
+    for _ in range(EPOCHS):
         order = torch.randperm(len(y), generator=generator)
         for start in range(0, len(y), BATCH):
             rows = order[start : start + BATCH]
