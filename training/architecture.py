@@ -122,11 +122,11 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
         requires_safety_checker=False,
     )
     half.save_pretrained(out_dir, safe_serialization=True)
-    config_path = out_dir / "text_encoder" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["dtype"] = "float32"
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
     for config_path in out_dir.glob("*/config.json"):
         config = json.loads(config_path.read_text())
-        if config.pop("_name_or_path", None) is not None:
-            config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        changed = config.pop("_name_or_path", None) is not None
+        if config_path.parent.name == "text_encoder":
+            config["dtype"] = "float32"
+            changed = True
+        if changed:
+            config_path.write_text(json.dumps(config, indent=2) + "\n")

@@ -25,13 +25,23 @@ MISSES_SHAPE_BAR = pytest.mark.xfail(
     strict=False,
 )
 
-# Fixed seeds; mostly wordings from the held-out grammar (never seen in training).
+# Fixed seeds. Held-out wordings (never seen in training) carry the xfail mark above;
+# wordings from the training grammar must pass.
 PROMPTS = [
-    ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
-    ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
-    ("show a big green triangle in the middle", "triangle", "green", 3),
-    ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
-    ("a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5),
+    *(
+        pytest.param(*case, marks=MISSES_SHAPE_BAR)
+        for case in (
+            ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
+            ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
+            ("show a big green triangle in the middle", "triangle", "green", 3),
+            ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
+            ("a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5),
+        )
+    ),
+    ("a large red circle in the center on a white background", "circle", "red", 0),
+    ("a big blue square on yellow", "square", "blue", 0),
+    ("a large green triangle in the center on a white background", "triangle", "green", 1),
+    ("a picture of a big orange star in the middle on a blue background", "star", "orange", 2),
 ]
 
 
@@ -54,26 +64,11 @@ def test_bundled_model_is_a_stable_diffusion_folder_without_safety_checker(pipe)
     assert not [c["_name_or_path"] for c in configs if "_name_or_path" in c]
 
 
-@MISSES_SHAPE_BAR
 @pytest.mark.parametrize(("prompt", "shape", "colour", "seed"), PROMPTS)
 def test_prompt_draws_the_asked_shape_and_colour(pipe, prompt, shape, colour, seed):
     image = generate(pipe, prompt, seed)
     assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
     assert read(image).shows(shape, colour), read(image)
-
-
-# Fixed seeds, wordings from the training grammar.
-TRAINING_WORDINGS = [
-    ("a large red circle in the center on a white background", "circle", "red", 0),
-    ("a big blue square on yellow", "square", "blue", 0),
-    ("a large green triangle in the center on a white background", "triangle", "green", 1),
-    ("a picture of a big orange star in the middle on a blue background", "star", "orange", 2),
-]
-
-
-@pytest.mark.parametrize(("prompt", "shape", "colour", "seed"), TRAINING_WORDINGS)
-def test_training_wordings_draw_the_asked_shape_and_colour(pipe, prompt, shape, colour, seed):
-    assert read(generate(pipe, prompt, seed)).shows(shape, colour)
 
 
 def test_autoencoder_keeps_flat_colours(pipe):
