@@ -33,19 +33,38 @@ class GuardLoadError(RuntimeError):
     """A check that the policy names cannot load; the app must not start."""
 
 
-def finding_action(policy: Policy, finding: Finding) -> Action:
+def corroborated(policy: Policy, findings: Iterable[Finding]) -> bool:
+    """Whether the classifier found the prompt harmful in some category that is not
+    allowed outright: the context that makes a needs-context keyword count in full.
+    Under a policy without the classifier nothing can supply context, so every
+    keyword counts in full."""
+    if SemanticClassifier.name not in policy.prompt_checks:
+        return True
+    return any(
+        f.check == SemanticClassifier.name and policy.category(f.category).action != Action.ALLOW
+        for f in findings
+    )
+
+
+def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action:
     """What one finding asks for under the policy: keyword hits apply the category's
-    action outright, classifier scores apply it from the category's thresholds."""
+    action outright, classifier scores apply it from the category's thresholds, and a
+    needs-context keyword without the classifier's support (`in_context`) only warns."""
     category = policy.category(finding.category)
     if finding.check == SemanticClassifier.name:
         return category.action_for(finding.score)
+    if finding.check == KeywordCheck.context_name and not in_context:
+        return min(category.action, Action.WARN, key=lambda action: action.severity)
     return category.action
 
 
-def escalate(policy: Policy, findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Findings for the policy's escalations whose categories were all found together."""
+def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> tuple[Finding, ...]:
+    """Findings for the policy's escalations whose categories were all found together;
+    needs-context keywords take part only `in_context`."""
     present: dict[str, float] = {}
     for finding in findings:
+        if finding.check == KeywordCheck.context_name and not in_context:
+            continue
         if finding.score >= policy.category(finding.category).warn_threshold:
             present[finding.category] = max(present.get(finding.category, 0.0), finding.score)
     return tuple(
@@ -79,7 +98,8 @@ def _user_message(policy: Policy, action: Action, category_id: str) -> str:
 def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
     """One verdict from all findings: the most severe action wins, then the highest score."""
     findings = tuple(findings)
-    findings += escalate(policy, findings)
+    in_context = corroborated(policy, findings)
+    findings += escalate(policy, findings, in_context)
     if not findings:
         return Verdict(
             Action.ALLOW,
@@ -87,10 +107,12 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
             policy_version=policy.version,
         )
     ranked = sorted(
-        findings, key=lambda f: (finding_action(policy, f).severity, f.score), reverse=True
+        findings,
+        key=lambda f: (finding_action(policy, f, in_context).severity, f.score),
+        reverse=True,
     )
     decisive = ranked[0]
-    action = finding_action(policy, decisive)
+    action = finding_action(policy, decisive, in_context)
     lines = [f"{action.value}: {policy.category(decisive.category).name} [{decisive.category}]"]
     lines += [_describe(policy, f) for f in ranked]
     return Verdict(

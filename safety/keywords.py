@@ -5,6 +5,12 @@ way as prompts, so one entry ("nude") catches "NUDE", "n u d e", "nuуde" and
 "n00de". Matching is whole-word, all terms at once (Aho-Corasick), and an
 allowlist of known traps ("sex on the beach", "breast cancer") cancels matches
 that lie inside a harmless phrase.
+
+Some words are harmful in one sentence and everyday in the next: "fuck" as an
+intensifier, "fags" for cigarettes, slurs that their targets have reclaimed. A
+trailing `?` marks such a term as needing context: its hits are reported by a
+separate check, and the guard applies the category's action only when the
+classifier also finds the prompt harmful.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ class BlocklistError(RuntimeError):
 
 @dataclass(frozen=True)
 class Term:
-    """One blocklist entry, normalised; `prefix` terms also match longer words."""
+    """One blocklist entry, normalised; `prefix` terms also match longer words, and
+    `needs_context` terms count in full only when the classifier agrees."""
 
     text: str
     category: str
     prefix: bool = False
+    needs_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,13 +62,16 @@ def read_term_lines(path: Path) -> list[str]:
 
 
 def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
-    """Normalise entries like prompts; a trailing `*` makes a prefix term."""
+    """Normalise entries like prompts; a trailing `*` makes a prefix term and a trailing
+    `?` a term that needs context (`*?` for both)."""
     terms = []
     for line in lines:
+        needs_context = line.endswith("?")
+        line = line.removesuffix("?")
         prefix = line.endswith("*")
         text = normalize(line.rstrip("*")).leet
         if text:
-            terms.append(Term(text=text, category=category, prefix=prefix))
+            terms.append(Term(text, category, prefix=prefix, needs_context=needs_context))
     return terms
 
 
@@ -115,19 +126,23 @@ class KeywordMatcher:
         return matches
 
 
-def findings_from_matches(matches: Iterable[Match], check: str) -> tuple[Finding, ...]:
-    """One finding per category, citing every term that matched (for moderators only)."""
-    by_category: dict[str, list[Match]] = {}
+def findings_from_matches(
+    matches: Iterable[Match], check: str, context_check: str | None = None
+) -> tuple[Finding, ...]:
+    """One finding per category and check, citing every term that matched (for moderators
+    only). Hits on terms that need context go to `context_check`, when one is given."""
+    by_key: dict[tuple[str, str], list[Match]] = {}
     for match in matches:
-        by_category.setdefault(match.term.category, []).append(match)
+        reported_by = context_check if match.term.needs_context and context_check else check
+        by_key.setdefault((reported_by, match.term.category), []).append(match)
     return tuple(
         Finding(
-            check=check,
+            check=reported_by,
             category=category,
             score=1.0,
             evidence="; ".join(f'matched "{m.term.text}" in the {m.view} text' for m in found),
         )
-        for category, found in by_category.items()
+        for (reported_by, category), found in by_key.items()
     )
 
 
@@ -135,6 +150,7 @@ class KeywordCheck:
     """The keyword check for prompts and negative prompts under one policy."""
 
     name = "keywords"
+    context_name = "keywords-in-context"
     negative_name = "negative-keywords"
 
     def __init__(self, prompt_matcher: KeywordMatcher, negative_matcher: KeywordMatcher) -> None:
@@ -142,11 +158,13 @@ class KeywordCheck:
         self._negative = negative_matcher
 
     def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
-        return findings_from_matches(self._prompt.find(prompt), self.name)
+        return findings_from_matches(self._prompt.find(prompt), self.name, self.context_name)
 
     def check_negative(self, negative_prompt: NormalizedText) -> tuple[Finding, ...]:
         """Negative prompts are scanned for steering terms ("clothes" asks for nudity) and,
-        where the policy says so, for the category's own terms (slurs)."""
+        where the policy says so, for the category's own terms (slurs). The classifier does
+        not read negative prompts, so nothing could supply context there: every term there
+        counts in full."""
         return findings_from_matches(self._negative.find(negative_prompt), self.negative_name)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from safety.minilm_onnx import build_session
 from safety.policy import Policy
 from safety.verdict import Finding
 
@@ -34,47 +35,51 @@ class ClassifierLoadError(RuntimeError):
     """The embedding model or the classifier head cannot be loaded."""
 
 
-class Embedder:
-    """MiniLM sentence embeddings (mean pooling, unit length), loaded once, offline."""
+# The classifier reads what a CLIP text encoder reads: Stable Diffusion pipelines
+# truncate prompts at 77 tokens, so words beyond that do not reach the image. Keywords
+# still read the whole prompt. A shorter window also keeps the guard's latency bounded.
+MAX_TOKENS = 77
 
-    def __init__(self, model_path: Path, max_tokens: int = 128) -> None:
+
+class Embedder:
+    """MiniLM sentence embeddings (mean pooling, unit length), loaded once, offline, and
+    run as an int8 ONNX Runtime graph (see `safety.minilm_onnx` for why)."""
+
+    def __init__(self, model_path: Path, max_tokens: int = MAX_TOKENS) -> None:
         # Never reach for a model hub: the weights ship inside a Python package.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        self._torch = torch
         self.name = model_path.name
+        self.model_path = model_path
         self.max_tokens = max_tokens
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
-            self._model = AutoModel.from_pretrained(model_path, local_files_only=True).eval()
-        except (OSError, ValueError) as error:
-            message = f"cannot load the embedding model at {model_path}: {error}"
+            self._session = build_session(model_path)
+        except Exception as error:  # any failure here must stop the app from starting
+            message = f"cannot load the embedding model at {model_path}: {error!r}"
             raise ClassifierLoadError(message) from None
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Return one unit-length float32 row per text."""
-        torch = self._torch
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         # Similar lengths in a batch mean less padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
-            for first in range(0, len(order), batch_size):
-                rows = order[first : first + batch_size]
-                batch = self._tokenizer(
-                    [texts[i] for i in rows],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_tokens,
-                    return_tensors="pt",
-                )
-                hidden = self._model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[rows] = pooled.numpy()
+        for first in range(0, len(order), batch_size):
+            rows = order[first : first + batch_size]
+            batch = self._tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="np",
+            )
+            feeds = {
+                "input_ids": batch["input_ids"].astype(np.int64),
+                "attention_mask": batch["attention_mask"].astype(np.int64),
+            }
+            out[rows] = self._session.run(None, feeds)[0]
         return out
 
 

@@ -1,6 +1,7 @@
 """Train the prompt classifier head: `python -m safety.train_prompt_classifier`.
 
-A one-hidden-layer ReLU network over MiniLM embeddings of normalised prompts,
+A one-hidden-layer ReLU network over MiniLM embeddings of normalised prompts (the
+guard's own int8 embedder, so training sees the vectors the guard will see),
 trained on the training split of the public sets in `datasets/` (noisy ones
 down-weighted, see `SET_WEIGHTS`) plus the policy's own examples, and written
 to the path the policy names (`assets/classifiers/`).

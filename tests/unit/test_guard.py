@@ -73,6 +73,41 @@ def test_sexual_and_minors_together_escalate(policy):
     assert any(f.check == "escalation" for f in verdict.findings)
 
 
+def test_a_needs_context_keyword_alone_only_warns(policy):
+    verdict = combine_findings(policy, [finding("keywords-in-context", "hate", 1.0)])
+    assert verdict.action == Action.WARN and verdict.allowed
+    assert verdict.category == "hate"
+
+
+def test_a_needs_context_keyword_blocks_when_the_classifier_finds_any_harm(policy):
+    sexual = policy.category("sexual")
+    findings = [
+        finding("keywords-in-context", "sexual", 1.0),
+        finding("semantic", "hate", policy.category("hate").warn_threshold),
+    ]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "sexual"
+    assert verdict.message.startswith(sexual.message)
+
+
+def test_a_classifier_finding_in_an_allowed_category_is_no_context(policy):
+    findings = [finding("keywords-in-context", "hate", 1.0), finding("semantic", "minors", 0.95)]
+    assert combine_findings(policy, findings).action == Action.WARN
+
+
+def test_a_needs_context_keyword_does_not_escalate_on_its_own(policy):
+    findings = [finding("keywords", "minors", 1.0), finding("keywords-in-context", "sexual", 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.WARN
+    assert not any(f.check == "escalation" for f in verdict.findings)
+
+
+def test_without_the_classifier_needs_context_keywords_count_in_full(policy):
+    keywords_only = dataclasses.replace(policy, prompt_checks=("keywords",))
+    verdict = combine_findings(keywords_only, [finding("keywords-in-context", "hate", 1.0)])
+    assert verdict.action == Action.BLOCK
+
+
 def test_explanation_names_checks_and_evidence_for_moderators(policy):
     verdict = combine_findings(policy, [finding("keywords", "hate", 1.0)])
     assert "keywords" in verdict.explanation and "test evidence" in verdict.explanation

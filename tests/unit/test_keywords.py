@@ -114,3 +114,28 @@ def test_terms_are_normalised_like_prompts():
 def test_a_missing_blocklist_raises(policy, tmp_path: Path):
     with pytest.raises(BlocklistError, match=r"sexual\.txt"):
         build_keyword_check(policy, tmp_path)
+
+
+def test_a_trailing_question_mark_marks_a_term_that_needs_context():
+    plain, in_context, both = parse_terms(["nude", "fags?", "decapitat*?"], "hate")
+    assert not plain.needs_context and (plain.text, plain.prefix) == ("nude", False)
+    assert in_context.needs_context and in_context.text == "fags"
+    assert both.needs_context and both.prefix and both.text == "decapitat"
+
+
+def test_needs_context_hits_are_reported_by_their_own_check(check):
+    findings = check.check(normalize("he smoked a f4g and then a fucking cigar"))
+    assert {(f.check, f.category) for f in findings} == {
+        ("keywords-in-context", "hate"),
+        ("keywords-in-context", "sexual"),
+    }
+
+
+def test_a_plain_term_beside_a_needs_context_one_is_reported_in_full(check):
+    findings = check.check(normalize("fucking naked"))
+    assert {f.check for f in findings} == {"keywords", "keywords-in-context"}
+
+
+def test_needs_context_terms_count_in_full_in_negative_prompts(check):
+    (finding,) = check.check_negative(normalize("fags"))
+    assert (finding.check, finding.category) == ("negative-keywords", "hate")

@@ -1,0 +1,96 @@
+"""Turn the packaged MiniLM weights into an int8 ONNX Runtime session for the prompt guard.
+
+PyTorch runs MiniLM-L6 at about 17 ms for one short prompt on two CPU cores, nearly all
+of it per-operator overhead, and the guard's budget is 15 ms at the 95th percentile.
+The same graph in ONNX Runtime, with its linear layers quantised to int8 (dynamic
+activation scales, one weight scale per output channel), takes 2 to 4 ms and batches
+about three times as fast. The pooled sentence vectors stay within a cosine of about
+0.99 of the float model's; the classifier head is trained on these int8 vectors, so
+training and the guard see the same numbers.
+
+The graph is rebuilt from the wheel's safetensors at every load (a few seconds)
+rather than cached on disk, so there is no derived file that could go stale or be
+swapped. Mean pooling and normalisation happen inside the graph: one call gives
+unit-length sentence vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+OPSET = 17
+
+
+def export_float_graph(model_path: Path, out: Path) -> None:
+    """Write MiniLM plus mean pooling as a float32 ONNX graph with dynamic batch and length."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    # The traced "eager" attention keeps the padding mask in the graph; the default SDPA
+    # path traces shape-specific branches that drop it for some batches.
+    model = AutoModel.from_pretrained(
+        model_path, local_files_only=True, attn_implementation="eager"
+    ).eval()
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
+            summed = (hidden.last_hidden_state * mask).sum(1)
+            pooled = summed / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    # Two lengths, so that the example batch carries padding through the traced mask.
+    example = tokenizer(["a padded example", "a"], padding=True, return_tensors="pt")
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # tracer notes about Python branches on shapes
+        torch.onnx.export(
+            Pooled(),
+            (example["input_ids"], example["attention_mask"]),
+            str(out),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=OPSET,
+            dynamo=False,
+        )
+
+
+def quantize_int8(float_graph: Path, out: Path) -> None:
+    """Quantise every MatMul's weights to int8 per output channel, activations on the fly."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The quantiser logs advice about pre-processing to the root logger; it does not apply
+    # to dynamic quantisation of a transformer, and the app's log should not carry it.
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(float_graph, out, weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def build_session(model_path: Path):
+    """An ONNX Runtime session that maps token ids and mask to unit sentence vectors."""
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory(prefix="minilm-onnx-") as folder:
+        float_graph, int8_graph = Path(folder, "float.onnx"), Path(folder, "int8.onnx")
+        export_float_graph(model_path, float_graph)
+        quantize_int8(float_graph, int8_graph)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only; the quantised graph's notes are noise
+        return onnxruntime.InferenceSession(
+            str(int8_graph), options, providers=["CPUExecutionProvider"]
+        )
