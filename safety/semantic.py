@@ -250,7 +250,15 @@ def build_semantic_classifier(
 ) -> SemanticClassifier:
     """Load the embedder and the head the policy names; raise ClassifierLoadError on failure."""
     assets_dir = policy.assets_dir if assets_dir is None else assets_dir
-    head = (
-        ClassifierHead.load(assets_dir / policy.classifier_head) if policy.classifier_head else None
-    )
-    return SemanticClassifier(embedder or load_embedder(), policy, head)
+    head_path = assets_dir / policy.classifier_head if policy.classifier_head else None
+    head = ClassifierHead.load(head_path) if head_path else None
+    embedder = embedder or load_embedder()
+    trained_on = head.metadata.get("max_tokens") if head else None
+    if trained_on is not None and trained_on != embedder.max_tokens:
+        # Same weights, other vectors for long prompts: the thresholds would no longer hold.
+        raise ClassifierLoadError(
+            f"classifier head {head_path} was trained on the first {trained_on} tokens of "
+            f"each prompt, but the embedder reads {embedder.max_tokens}; retrain it with "
+            "`python -m safety.train_prompt_classifier`"
+        )
+    return SemanticClassifier(embedder, policy, head)

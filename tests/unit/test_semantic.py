@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from safety.semantic import EMBEDDING_DIM, ClassifierHead, ClassifierLoadError
+from safety.semantic import (
+    EMBEDDING_DIM,
+    MAX_TOKENS,
+    ClassifierHead,
+    ClassifierLoadError,
+    build_semantic_classifier,
+)
 
 
 def head() -> ClassifierHead:
@@ -81,6 +88,24 @@ def test_bundled_head_loads(policy):
     loaded = ClassifierHead.load(policy.path(policy.classifier_head))
     assert loaded.classes[0] == "safe"
     assert loaded.metadata["policy_version"]
+    assert loaded.metadata["max_tokens"] == MAX_TOKENS
+
+
+class LongWindowEmbedder:
+    """Stands in for MiniLM where only its reading window matters: the load check
+    must refuse before anything is embedded."""
+
+    max_tokens = MAX_TOKENS + 51
+
+    def embed(self, texts):
+        raise AssertionError("nothing should be embedded")
+
+
+def test_a_head_trained_for_another_token_window_is_refused(policy, tmp_path: Path):
+    ClassifierHead.load(policy.path(policy.classifier_head)).save(tmp_path / "head.npz")
+    moved = dataclasses.replace(policy, classifier_head="head.npz")
+    with pytest.raises(ClassifierLoadError, match=f"first {MAX_TOKENS} tokens"):
+        build_semantic_classifier(moved, tmp_path, LongWindowEmbedder())
 
 
 def test_against_safe_reads_each_class_against_safe_alone():
