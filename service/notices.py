@@ -48,10 +48,17 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
         title = f"Blocked: {category.name}"
     else:
         title = f"Note: {category.name}"
+    # A category's message says what the Space does not generate; a warning comes with images.
+    message = (
+        category.message
+        if blocked
+        else f"Your images were generated, but this request comes close to the rule on "
+        f"{category.name.lower()}."
+    )
     return Notice(
         kind="blocked" if blocked else "warning",
         title=title,
-        message=category.message,
+        message=message,
         hint=category.rephrase_hint,
         category=category.id,
         policy_link=f"{POLICY_URL}#{category.anchor}",

@@ -1,4 +1,5 @@
-"""What a person sees in a browser: an image for an allowed prompt, a notice for a blocked one."""
+"""What a person sees in a browser: an image for an allowed prompt, a notice for a blocked one,
+both for a prompt that only warns."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def test_blocked_prompt_shows_a_notice_naming_the_rule(page, screenshot):
     assert page.locator("#txt2img-gallery img").count() == 0
     assert page.locator("#txt2img-notice [role=alert]").count() == 1
     screenshot("blocked-prompt")
+
+
+def test_warned_prompt_shows_the_image_with_a_note(page, screenshot):
+    # "fucking" needs context: without the classifier's support it only warns.
+    generate(page, "a fucking huge red circle on a blue background")
+    page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
+    notice = page.locator("#txt2img-notice")
+    notice.get_by_text("Note:").wait_for(timeout=10_000)
+    assert "were generated" in notice.inner_text()
+    assert page.locator("#txt2img-notice [role=status]").count() == 1
+    screenshot("warned-prompt")
 
 
 def test_bad_input_shows_an_error_and_keeps_the_prompt(page, screenshot):

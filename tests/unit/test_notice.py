@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from components.notice import render_notice
-from service.notices import Notice
+from safety.verdict import Action, Verdict
+from service.notices import Notice, verdict_notice
 
 
 def test_blocked_notice_is_an_alert_with_rule_link_and_reference():
@@ -18,3 +19,20 @@ def test_notice_text_is_escaped_and_lighter_kinds_are_status_messages():
     html = render_notice(Notice("rate-limited", "Please wait", "<b>5 s</b>"))
     assert 'role="status"' in html and "&lt;b&gt;" in html and "<b>" not in html
     assert render_notice(None) == ""
+
+
+def test_a_blocked_prompt_s_notice_carries_the_rule_s_message(policy):
+    verdict = Verdict(Action.BLOCK, category="sexual", score=1.0)
+    notice = verdict_notice(policy, verdict, "ab12", "prompt")
+    assert notice.kind == "blocked" and notice.title == "Blocked: Sexual content"
+    assert notice.message == policy.category("sexual").message
+    assert notice.policy_link.endswith("#" + policy.category("sexual").anchor)
+
+
+def test_a_warning_says_the_images_were_made_not_that_the_space_refuses(policy):
+    verdict = Verdict(Action.WARN, category="sexual", score=0.6)
+    notice = verdict_notice(policy, verdict, "ab12", "prompt")
+    assert notice.kind == "warning" and notice.title == "Note: Sexual content"
+    assert "were generated" in notice.message
+    assert notice.message != policy.category("sexual").message
+    assert notice.hint == policy.category("sexual").rephrase_hint
