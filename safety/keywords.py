@@ -65,13 +65,23 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
     """Normalise entries like prompts; a trailing `*` makes a prefix term and a trailing
     `?` a term that needs context (`*?` for both)."""
     terms = []
+    marked: dict[str, tuple[bool, str]] = {}  # normalised text -> (needs context, entry)
     for line in lines:
         needs_context = line.endswith("?")
-        line = line.removesuffix("?")
-        prefix = line.endswith("*")
-        text = normalize(line.rstrip("*")).leet
-        if text:
-            terms.append(Term(text, category, prefix=prefix, needs_context=needs_context))
+        entry = line.removesuffix("?")
+        prefix = entry.endswith("*")
+        text = normalize(entry.rstrip("*")).leet
+        if not text:
+            continue
+        # "n1ggas" and "niggas?" are one term once normalised; if only one were marked,
+        # the unmarked spelling would silently override the mark.
+        earlier = marked.setdefault(text, (needs_context, line))
+        if earlier[0] != needs_context:
+            raise BlocklistError(
+                f'{category}: "{earlier[1]}" and "{line}" are the same term ("{text}") once '
+                'normalised; mark both or neither with "?"'
+            )
+        terms.append(Term(text, category, prefix=prefix, needs_context=needs_context))
     return terms
 
 

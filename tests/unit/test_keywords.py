@@ -139,3 +139,9 @@ def test_a_plain_term_beside_a_needs_context_one_is_reported_in_full(check):
 def test_needs_context_terms_count_in_full_in_negative_prompts(check):
     (finding,) = check.check_negative(normalize("fags"))
     assert (finding.check, finding.category) == ("negative-keywords", "hate")
+
+
+def test_spellings_of_one_term_must_agree_on_needing_context():
+    with pytest.raises(BlocklistError, match="n1ggas"):
+        parse_terms(["niggas?", "n1ggas"], "hate")
+    assert len(parse_terms(["niggas?", "n1ggas?"], "hate")) == 2
