@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -25,8 +26,6 @@ CHROMIUM_FLAGS = [
 def browser_context(tmp_path_factory) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (scripts/test.sh installs it)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
@@ -83,6 +82,8 @@ def set_seed(page, seed: int) -> None:
     if not seed_box.is_visible():
         page.locator("#txt2img-settings").get_by_text("Settings").first.click()
     seed_box.fill(str(seed))
+    seed_box.blur()  # commit the value, as a person moving on to the prompt would
+    expect(seed_box).to_have_value(str(seed))
 
 
 def save_screenshot(page, name: str) -> Path:
