@@ -15,8 +15,10 @@ classifier also finds the prompt harmful.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import ahocorasick
@@ -24,6 +26,8 @@ import ahocorasick
 from safety.normalize import NormalizedText, normalize
 from safety.policy import Policy
 from safety.verdict import Finding
+
+MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
 
 
 class BlocklistError(RuntimeError):
@@ -70,6 +74,11 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
         needs_context = line.endswith("?")
         entry = line.removesuffix("?")
         prefix = entry.endswith("*")
+        if "*" in entry.rstrip("*"):
+            raise BlocklistError(
+                f'{category}: "{line}" has an asterisk inside; write the word in full, '
+                "masked spellings are matched anyway"
+            )
         text = normalize(entry.rstrip("*")).leet
         if not text:
             continue
@@ -83,6 +92,33 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
             )
         terms.append(Term(text, category, prefix=prefix, needs_context=needs_context))
     return terms
+
+
+def masked_spellings(text: str, most: int = MAX_MASKED_LETTERS) -> list[str]:
+    """`text` with up to `most` letters hidden by asterisks, as people write "f*ck".
+
+    Each word keeps its first and last letter and at least half of its letters, which
+    is what makes a masked word readable to people ("p***s" could be many words).
+    """
+    words = text.split(" ")
+    starts = [sum(len(w) + 1 for w in words[:i]) for i in range(len(words))]
+    hideable = [
+        (index, starts[index] + i)
+        for index, word in enumerate(words)
+        for i in range(1, len(word) - 1)
+        if word[i].isalpha()
+    ]
+    spellings = []
+    for count in range(1, min(most, len(hideable)) + 1):
+        for chosen in combinations(hideable, count):
+            per_word = Counter(index for index, _ in chosen)
+            if any(hidden > len(words[index]) // 2 for index, hidden in per_word.items()):
+                continue
+            chars = list(text)
+            for _, position in chosen:
+                chars[position] = "*"
+            spellings.append("".join(chars))
+    return spellings
 
 
 def _automaton(phrases: Iterable[tuple[str, object]]) -> ahocorasick.Automaton:
@@ -116,7 +152,10 @@ class KeywordMatcher:
     """All blocklist terms in one automaton, plus the allowlist that cancels traps."""
 
     def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
-        self._terms = _automaton((term.text, term) for term in terms)
+        terms = list(terms)
+        spellings = [(term.text, term) for term in terms]
+        spellings += [(masked, term) for term in terms for masked in masked_spellings(term.text)]
+        self._terms = _automaton(spellings)
         allowed = (normalize(phrase).leet for phrase in allowed_phrases)
         self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
 
@@ -129,11 +168,21 @@ class KeywordMatcher:
             for start, end, payloads in _whole_word_hits(self._terms, view, prefix_ok=True):
                 if any(s <= start and end <= e and e - s > end - start for s, e in allowed):
                     continue
-                for term in payloads:
+                for term in _one_per_category(payloads):
                     if (term.category, term.text) not in seen:
                         seen.add((term.category, term.text))
                         matches.append(Match(term, view_name, start, end))
         return matches
+
+
+def _one_per_category(terms: Iterable[Term]) -> list[Term]:
+    """One term per category for one hit: a masked spelling ("n*gg*r") can stand for
+    several entries; the one that counts in full wins over one that needs context."""
+    chosen: dict[str, Term] = {}
+    for term in terms:
+        if term.category not in chosen or chosen[term.category].needs_context > term.needs_context:
+            chosen[term.category] = term
+    return list(chosen.values())
 
 
 def findings_from_matches(

@@ -1,7 +1,7 @@
 """Turn a prompt into the few plain-ASCII "views" that the checks match against.
 
 People hide words from filters with look-alike letters, zero-width characters,
-leetspeak, spacing ("n u d e") and stretched letters. Each trick is undone by
+leetspeak, spacing ("n u d e"), stretched letters and asterisks ("f*ck"). Each trick is undone by
 one small pure function here; `normalize` composes them and returns every view
 a check needs, so keyword lists and the classifier see the same cleaned text.
 """
@@ -28,6 +28,8 @@ _LEET_TABLE = str.maketrans(_LEET_DIGITS)
 _LEET_WORD = re.compile(r"[a-z0-9@$!|+€£]+")
 _LEET_DIGIT_RUN = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Like _NON_ALNUM, but asterisks between letters stay: they hide letters ("f**k").
+_NON_ALNUM_BUT_MASKS = re.compile(r"(?:[^a-z0-9*]|(?<![a-z*])\*+|\*+(?![a-z*]))+")
 _SPACED_LETTERS = re.compile(
     r"(?<![a-z0-9])[a-z0-9](?P<sep>[^a-z0-9]{1,3})[a-z0-9](?:(?P=sep)[a-z0-9])+(?![a-z0-9])"
 )
@@ -42,13 +44,16 @@ class NormalizedText:
     `plain` undoes Unicode tricks, spacing and stretched letters; `leet` also reads
     digits and symbols as letters; `squeezed` also drops every doubled letter;
     `transliterated` reads non-Latin scripts phonetically instead of folding
-    look-alikes. `views` names the distinct ones, for matchers that try them all.
+    look-alikes; `masked` is `leet` with the asterisks inside words kept, for
+    matchers that know which letters a mask may hide. `views` names the distinct
+    ones, for matchers that try them all.
     """
 
     plain: str
     leet: str
     squeezed: str
     transliterated: str
+    masked: str
 
     @property
     def views(self) -> dict[str, str]:
@@ -58,6 +63,7 @@ class NormalizedText:
             "leet": self.leet,
             "squeezed": self.squeezed,
             "transliterated": self.transliterated,
+            "masked": self.masked,
         }
         out: dict[str, str] = {}
         for name, text in named.items():
@@ -147,6 +153,11 @@ def to_words(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
+def to_words_keeping_masks(text: str) -> str:
+    """Like `to_words`, but a run of asterisks between letters stays in its word."""
+    return _NON_ALNUM_BUT_MASKS.sub(" ", text).strip()
+
+
 def _join_letters(match: re.Match[str]) -> str:
     sep = match.group("sep")
     letters = match.group()[:: len(sep) + 1]
@@ -184,10 +195,12 @@ def normalize(text: str | bytes) -> NormalizedText:
     # Look-alikes are folded before case: Greek capital "Ν" imitates "N", its lower case "ν" a "v".
     latin = join_spaced_letters(transliterate(fold_case_and_width(fold_homoglyphs(visible))))
     plain = _words_view(latin)
-    leet = _words_view(read_leetspeak(latin))
+    read = read_leetspeak(latin)
+    leet = _words_view(read)
     return NormalizedText(
         plain=plain,
         leet=leet,
         squeezed=squeeze_runs(leet),
         transliterated=_words_view(join_spaced_letters(transliterate(folded))),
+        masked=shorten_runs(to_words_keeping_masks(read)) if "*" in read else leet,
     )

@@ -8,6 +8,7 @@ from safety.keywords import (
     BlocklistError,
     KeywordMatcher,
     build_keyword_check,
+    masked_spellings,
     parse_terms,
     read_term_lines,
 )
@@ -36,6 +37,8 @@ def check(policy):
         "a nuuuude woman",
         "секс",
         "NUDE",
+        "a n*de woman",
+        "a n**e woman",
     ],
 )
 def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
@@ -145,3 +148,40 @@ def test_spellings_of_one_term_must_agree_on_needing_context():
     with pytest.raises(BlocklistError, match="n1ggas"):
         parse_terms(["niggas?", "n1ggas"], "hate")
     assert len(parse_terms(["niggas?", "n1ggas?"], "hate")) == 2
+
+
+def test_masked_spellings_keep_each_words_first_and_last_letter():
+    assert masked_spellings("sex") == ["s*x"]
+    assert set(masked_spellings("fuck", most=2)) == {"f*ck", "fu*k", "f**k"}
+    assert "*ex" not in masked_spellings("sex") and "se*" not in masked_spellings("sex")
+    assert masked_spellings("a bit") == ["a b*t"]
+
+
+def test_masked_spellings_leave_at_least_half_of_each_word_visible():
+    assert "p**is" in masked_spellings("penis") and "p***s" not in masked_spellings("penis")
+
+
+def test_a_masked_term_matches_as_the_term_it_hides():
+    matcher = KeywordMatcher(parse_terms(["nigger", "niggir", "fucking?"], "hate"))
+    (hidden,) = matcher.find(normalize("n*gg*r"))
+    assert (hidden.term.text, hidden.view) == ("nigger", "masked")
+    (masked,) = matcher.find(normalize("f**king idiots"))
+    assert masked.term.needs_context
+
+
+def test_more_asterisks_than_the_hidden_letters_match_nothing():
+    matcher = KeywordMatcher(parse_terms(["nude", "sex"], "sexual"))
+    assert [m.term.text for m in matcher.find(normalize("**nude** and s**x"))] == ["nude"]
+    assert matcher.find(normalize("*ex and se* and n***e")) == []
+
+
+def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
+    with pytest.raises(BlocklistError, match=r'"c\*nts"'):
+        parse_terms(["c*nts"], "hate")
+
+
+@pytest.mark.parametrize(
+    "prompt", ["the niger river at sunset", "the niger delta from above", "rio negro"]
+)
+def test_place_names_that_spell_a_slur_once_normalised_are_allowed(check, prompt):
+    assert categories(check, prompt) == set()

@@ -109,3 +109,16 @@ def test_views_lists_each_distinct_view_once():
 def test_empty_and_symbol_only_prompts_give_empty_views():
     assert normalize("").plain == ""
     assert normalize("!!! \u200b ...").plain == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [("f*ck this", "f*ck this"), ("N**E woman", "n**e woman"), ("n*gg*r", "n*gg*r")],
+)
+def test_asterisks_inside_words_stay_in_the_masked_view(text, masked):
+    assert normalize(text).masked == masked
+
+
+@pytest.mark.parametrize("text", ["**bold** words", "4*4 grid", "a *star* shape", "rated *"])
+def test_asterisks_outside_words_add_no_masked_view(text):
+    assert "masked" not in normalize(text).views
