@@ -9,6 +9,7 @@ cannot load, so a broken safety stack cannot go live unnoticed.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def _user_message(policy: Policy, action: Action, category_id: str) -> str:
 
 
 def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
-    """One verdict from all findings: the most severe action wins, then the highest score."""
+    """One verdict from all findings: the most severe action wins, then the highest score,
+    then the category more checks agree on ("a f*cking <slur>" is hate, not sexual)."""
     findings = tuple(findings)
     in_context = corroborated(policy, findings)
     findings += escalate(policy, findings, in_context)
@@ -106,9 +108,14 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
             explanation="allow: no check found anything",
             policy_version=policy.version,
         )
+    support = Counter(f.category for f in findings)
     ranked = sorted(
         findings,
-        key=lambda f: (finding_action(policy, f, in_context).severity, f.score),
+        key=lambda f: (
+            finding_action(policy, f, in_context).severity,
+            f.score,
+            support[f.category],
+        ),
         reverse=True,
     )
     decisive = ranked[0]

@@ -59,6 +59,16 @@ def test_most_severe_action_wins_then_highest_score(policy):
     assert verdict.findings[:3] == tuple(findings)
 
 
+def test_at_equal_action_and_score_the_category_more_checks_found_wins(policy):
+    findings = [
+        finding("keywords-in-context", "sexual", 1.0),
+        finding("keywords", "hate", 1.0),
+        finding("semantic", "hate", 0.6),
+    ]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "hate"
+
+
 def test_allow_action_category_alone_allows(policy):
     verdict = combine_findings(policy, [finding("keywords", "minors", 1.0)])
     assert verdict.action == Action.ALLOW and verdict.category is None
