@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -77,13 +77,21 @@ def page(browser_context, app_url):
 
 
 def set_seed(page, seed: int) -> None:
-    """Fix the seed, so what the bundled model draws (and how its checks score it) repeats."""
+    """Fix the seed, so what the bundled model draws (and how its checks score it) repeats.
+
+    A box just shown by opening the accordion is given its default a moment later, and
+    a value typed before that is lost (it happened in CI), so type until it stays.
+    """
     seed_box = page.locator("#txt2img-seed input")
     if not seed_box.is_visible():
         page.locator("#txt2img-settings").get_by_text("Settings").first.click()
-    seed_box.fill(str(seed))
-    seed_box.blur()  # commit the value, as a person moving on to the prompt would
-    expect(seed_box).to_have_value(str(seed))
+    for _ in range(5):
+        seed_box.fill(str(seed))
+        seed_box.blur()  # commit the value, as a person moving on to the prompt would
+        page.wait_for_timeout(500)
+        if seed_box.input_value() == str(seed):
+            return
+    raise AssertionError(f"the seed box would not keep {seed}")
 
 
 def save_screenshot(page, name: str) -> Path:
