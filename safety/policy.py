@@ -94,6 +94,9 @@ class Policy:
     classifier_head: str | None = None
     similarity_floor: float = 0.45
     similarity_ceiling: float = 0.8
+    # Allowed prompts near a rule ("a portrait of the president"): the classifier head
+    # trains on them as safe, so changing them takes a retrain.
+    safe_examples: tuple[str, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     input_error_message: str = "This prompt could not be checked, so it was not generated."
 
@@ -345,7 +348,9 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
     semantic = _optional(
         fields,
         "semantic",
-        lambda n: n.mapping("semantic", ("head", "similarity_floor", "similarity_ceiling")),
+        lambda n: n.mapping(
+            "semantic", ("head", "similarity_floor", "similarity_ceiling", "safe_examples")
+        ),
         {},
     )
     floor = _optional(semantic, "similarity_floor", lambda n: n.number("similarity_floor"), 0.45)
@@ -387,6 +392,7 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
         classifier_head=_optional(semantic, "head", lambda n: n.text("head"), None),
         similarity_floor=floor,
         similarity_ceiling=ceiling,
+        safe_examples=_optional(semantic, "safe_examples", lambda n: n.texts("safe_examples"), ()),
         escalations=_optional(fields, "escalations", lambda n: _escalations(n, seen), ()),
         input_error_message=_optional(
             fields,

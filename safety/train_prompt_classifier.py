@@ -41,6 +41,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = REPO_ROOT / "assets" / "policy.yaml"
 MIN_ROWS_PER_CLASS = 40  # fewer and a category is left to example similarity
 EXAMPLE_WEIGHT = 5.0  # a policy example counts as this many data set rows
+# A policy safe example counts as one row: at EXAMPLE_WEIGHT the head blocked 1 point
+# fewer plainly unsafe test prompts for the same drop in false positives.
+SAFE_EXAMPLE_WEIGHT = 1.0
 # I2P's "hard" prompts are labelled by the images Stable Diffusion drew from them, not by
 # what they ask for ("homer simpson by jan op de beeck" is one): at full weight they teach
 # the head that artists' names are unsafe, left out they take most of the harassment and
@@ -69,7 +72,8 @@ def training_rows(
     policy: Policy, sets: dict[str, list[LabelledPrompt]]
 ) -> list[tuple[LabelledPrompt, float]]:
     """Train-split rows whose label is "safe" or a policy category, each prompt once and
-    weighted by its set, plus every category's description and examples."""
+    weighted by its set, plus every category's description and examples and the
+    policy's safe examples."""
     known = {c.id for c in policy.categories}
     rows: dict[str, tuple[LabelledPrompt, float]] = {}
     for name, items in split(sets, "train").items():
@@ -81,6 +85,8 @@ def training_rows(
     for category in policy.categories:
         for text in (category.description, *category.examples):
             rows[dedup_key(text)] = (LabelledPrompt(text, category.id, "policy"), EXAMPLE_WEIGHT)
+    for text in policy.safe_examples:
+        rows[dedup_key(text)] = (LabelledPrompt(text, SAFE, "policy"), SAFE_EXAMPLE_WEIGHT)
     return list(rows.values())
 
 

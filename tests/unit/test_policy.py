@@ -152,3 +152,14 @@ def test_empty_and_unreadable_files_are_errors(tmp_path):
     assert "empty" in error_line("", tmp_path)
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "missing.yaml")
+
+
+def test_safe_examples_are_read_from_the_semantic_section(tmp_path):
+    text = "semantic:\n  safe_examples: [a portrait of the mayor, a clown-free party]\n" + MINIMAL
+    assert parse(text, tmp_path).safe_examples == ("a portrait of the mayor", "a clown-free party")
+    assert parse(MINIMAL, tmp_path).safe_examples == ()
+
+
+def test_an_empty_safe_example_names_the_line(tmp_path):
+    text = "semantic:\n  safe_examples:\n    - a portrait of the mayor\n    - ''\n" + MINIMAL
+    assert "policy.yaml:4:" in error_line(text, tmp_path)

@@ -6,6 +6,7 @@ import pytest
 from safety.prompt_datasets import LabelledPrompt, split_of
 from safety.semantic import EMBEDDING_DIM, ClassifierHead
 from safety.train_prompt_classifier import (
+    SAFE_EXAMPLE_WEIGHT,
     SET_WEIGHTS,
     calibrate,
     choose_threshold,
@@ -103,3 +104,10 @@ def test_sets_labelled_by_their_images_count_less(policy):
     weights = {item.source: weight for item, weight in training_rows(policy, sets)}
     assert weights["parti"] == 1.0
     assert weights["i2p/hard"] == SET_WEIGHTS["i2p/hard"] < 1.0
+
+
+def test_the_policys_safe_examples_train_as_safe(policy):
+    assert policy.safe_examples
+    rows = {item.text: (item.label, weight) for item, weight in training_rows(policy, {})}
+    for text in policy.safe_examples:
+        assert rows[text] == ("safe", SAFE_EXAMPLE_WEIGHT)
