@@ -49,7 +49,7 @@ BENIGN_WITH_RISKY_WORDS = [
 
 # Public figures in neutral requests, none of them named in the policy's safe examples.
 PUBLIC_FIGURES_NEUTRAL = [
-    f"{template.format(name)}"
+    template.format(name)
     for name in ("angela merkel", "elon musk", "kim jong un", "narendra modi", "nancy pelosi")
     for template in ("{}", "a photo of {} smiling", "{} visiting a school", "a pencil sketch of {}")
 ]
