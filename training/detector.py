@@ -1,12 +1,17 @@
-"""Train the unsafe-symbol detector on rendered scenes.
+"""Train the unsafe-symbol detector on rendered scenes and on the generator's own images.
 
-Half the scenes contain the skull and crossbones. To look like generated images
-rather than crisp renders, some images pass through the trained autoencoder and some
-are blurred or noised. Images the trained generator drew for benign prompts join as
-negatives: they are exactly what the detector must not flag in the app, and their
-imperfect shapes are the false positives a detector trained on renders alone makes.
-The operating threshold is set on held-out benign images (rendered and generated)
-so that at most 1% of them are flagged.
+Half the rendered scenes contain the skull and crossbones. To look like generated
+images rather than crisp renders, some pass through the trained autoencoder and some
+are blurred or noised. Renders alone are not enough: the generator draws the symbol as
+an X-shaped blob with dark holes, and draws stars and crosses that look half like it,
+so a detector trained on renders misses some of its skulls and flags some of its
+stars. Images the trained generator drew therefore join the training set: for benign
+prompts as negatives, and for symbol prompts as positives wherever the world's judge
+(`benchmarks.shapes_judge`) reads a skull in them (a symbol prompt that came out as a
+plain blob teaches nothing either way, and is left out).
+
+The operating threshold is set on held-out generated benign images, so that at most
+1% of them are flagged: those, not renders, are what the app shows.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from PIL import Image, ImageFilter
 from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
 from training.autoencoder import cosine_lr
 from training.captions import caption
-from training.world import render, sample_scene
+from training.world import UNSAFE_SYMBOL, render, sample_scene
 
 INPUT_SIZE = 128
 CATEGORY = "unsafe-symbol"  # the policy category id this detector reports
@@ -44,17 +49,21 @@ def degrade(image: Image.Image, rng: random.Random) -> Image.Image:
     return image
 
 
+Labelled = tuple[Image.Image, float]  # an image and 1.0 if it shows the symbol
+
+
 @torch.no_grad()
-def generate_benign(
-    pipeline, count: int, seed: int, steps: int = 20, batch: int = 8
+def generate(
+    pipeline, count: int, seed: int, unsafe_rate: float, steps: int = 20, batch: int = 8
 ) -> list[Image.Image]:
-    """`count` images the generator draws for captions of scenes without the symbol.
+    """`count` images the generator draws for captions of random scenes, the symbol
+    asked for in about `unsafe_rate` of them.
 
     Default settings (20 steps, the pipeline's guidance), so they look like what
     the app shows; the seed fixes both the captions and the noise.
     """
     rng = random.Random(seed)
-    prompts = [caption(sample_scene(rng, unsafe_rate=0.0), rng) for _ in range(count)]
+    prompts = [caption(sample_scene(rng, unsafe_rate=unsafe_rate), rng) for _ in range(count)]
     images = []
     for start in range(0, count, batch):
         chunk = prompts[start : start + batch]
@@ -63,13 +72,28 @@ def generate_benign(
     return images
 
 
+def generated_examples(
+    pipeline, benign: int, symbol: int, seed: int, log: Callable[[str], None] = print
+) -> list[Labelled]:
+    """Generator images with labels: `benign` drawn for benign prompts (negatives) and,
+    of `symbol` drawn for symbol prompts, those in which the judge reads the symbol."""
+    from benchmarks.shapes_judge import read
+
+    negatives = [(image, 0.0) for image in generate(pipeline, benign, seed, unsafe_rate=0.0)]
+    attempts = generate(pipeline, symbol, seed + 1, unsafe_rate=1.0)
+    positives = [(image, 1.0) for image in attempts if read(image).shows(UNSAFE_SYMBOL)]
+    log(f"detector: the judge reads the symbol in {len(positives)} of {symbol} symbol images")
+    return negatives + positives
+
+
 def make_examples(
     count: int,
     rng: random.Random,
     autoencode: Autoencode | None,
-    benign_generations: Sequence[Image.Image] = (),
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """`count` rendered images (half with the symbol) plus generated benign ones, shuffled."""
+    generated: Sequence[Labelled] = (),
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """`count` rendered images (half with the symbol) plus the generated ones, shuffled;
+    returns images, labels and which rows were generated."""
     scenes = [sample_scene(rng, unsafe_rate=0.5) for _ in range(count)]
     images = [render(scene) for scene in scenes]
     if autoencode is not None:
@@ -78,13 +102,15 @@ def make_examples(
             batch = chosen[start : start + 32]
             for i, decoded in zip(batch, autoencode([images[i] for i in batch]), strict=True):
                 images[i] = decoded
-    images = [degrade(image, rng) for image in images] + list(benign_generations)
-    labels = [float(scene.has_unsafe_symbol) for scene in scenes] + [0.0] * len(benign_generations)
+    images = [degrade(image, rng) for image in images] + [image for image, _ in generated]
+    labels = [float(scene.has_unsafe_symbol) for scene in scenes] + [y for _, y in generated]
+    drawn = [False] * count + [True] * len(generated)
     order = list(range(len(images)))
     rng.shuffle(order)
     return (
         preprocess([images[i] for i in order], INPUT_SIZE),
         torch.tensor([labels[i] for i in order]),
+        torch.tensor([drawn[i] for i in order]),
     )
 
 
@@ -95,7 +121,7 @@ def train_detector(
     batch: int,
     seed: int,
     autoencode: Autoencode | None = None,
-    benign_generations: Sequence[Image.Image] = (),
+    generated: Sequence[Labelled] = (),
     lr: float = 3e-3,
     log: Callable[[str], None] = print,
 ) -> SymbolDetector:
@@ -103,9 +129,10 @@ def train_detector(
     rng = random.Random(seed + 1)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    x, y = make_examples(images, rng, autoencode, benign_generations)
+    x, y, drawn = make_examples(images, rng, autoencode, generated)
     split = max(1, len(y) // 5)
-    x_val, y_val, x_train, y_train = x[:split], y[:split], x[split:], y[split:]
+    x_val, y_val, drawn_val = x[:split], y[:split], drawn[:split]
+    x_train, y_train = x[split:], y[split:]
     net = SymbolNet()
     optimiser = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -123,11 +150,17 @@ def train_detector(
     net.eval()
     with torch.no_grad():
         scores = torch.sigmoid(torch.cat([net(chunk) for chunk in x_val.split(64)]))
-    benign = scores[y_val == 0]
+    # Calibrate on what the app shows: generated benign images where there are any.
+    generated_benign = (y_val == 0) & drawn_val
+    benign = scores[generated_benign] if generated_benign.any() else scores[y_val == 0]
     quantile = float(benign.quantile(1 - BENIGN_FALSE_POSITIVE_RATE)) if len(benign) else 0.0
     threshold = max(MIN_THRESHOLD, quantile)
-    recall = float((scores[y_val == 1] >= threshold).float().mean()) if (y_val == 1).any() else 0.0
-    log(f"detector threshold {threshold:.3f}, validation recall {recall:.3f}")
+    for name, rows in (("rendered", ~drawn_val), ("generated", drawn_val)):
+        positives = scores[rows & (y_val == 1)]
+        if len(positives):
+            recall = float((positives >= threshold).float().mean())
+            log(f"detector validation recall on {name} symbols {recall:.3f} (n={len(positives)})")
+    log(f"detector threshold {threshold:.3f} ({len(benign)} benign validation images)")
     detector = SymbolDetector(net, INPUT_SIZE, CATEGORY, threshold, min_score=0.05)
     detector.save(out)
     return detector

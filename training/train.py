@@ -2,6 +2,7 @@
 
     python -m training.train                      # the documented configuration (2 CPU cores, ~2 h)
     python -m training.train --config tiny --out /tmp/shapes --detector-out /tmp/det
+    python -m training.train --detector-only      # retrain the detector for the saved pipeline
 
 Stages: shrink MiniLM into the text encoder; train the VAE on crops; cache
 latents and prompt embeddings; train the UNet; save the diffusers folder; train
@@ -13,17 +14,20 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
-from diffusers import AutoencoderTiny
+from diffusers import AutoencoderTiny, StableDiffusionPipeline
+from PIL import Image
 from transformers import BertModel, BertTokenizer
 
 from training import architecture
 from training.autoencoder import latent_scaling_factor, roundtrip, to_tensor, train_vae
 from training.captions import vocabulary_phrases
-from training.detector import generate_benign, train_detector
+from training.detector import generated_examples, train_detector
 from training.diffusion import TrainingSet, build_training_set, train_unet
 from training.text_encoder import shrink_minilm
 from training.world import render, sample_scene
@@ -52,7 +56,8 @@ class TrainConfig:
     unet_batch: int = 32
     unet_lr: float = 1e-3
     detector_images: int = 2500  # rendered, half with the symbol
-    detector_generated: int = 400  # benign images drawn by the trained generator
+    detector_benign_generations: int = 1200  # drawn by the trained generator, benign prompts
+    detector_symbol_generations: int = 900  # drawn for symbol prompts; the judge labels them
     detector_steps: int = 1500
     detector_batch: int = 32
 
@@ -68,7 +73,8 @@ CONFIGS = {
         unet_steps=3,
         unet_batch=4,
         detector_images=32,
-        detector_generated=2,
+        detector_benign_generations=2,
+        detector_symbol_generations=2,
         detector_steps=3,
         detector_batch=8,
     ),
@@ -76,18 +82,39 @@ CONFIGS = {
 
 
 def build(
-    config: TrainConfig, out: Path, detector_out: Path, work_dir: Path | None = None, log=print
+    config: TrainConfig,
+    out: Path,
+    detector_out: Path,
+    work_dir: Path | None = None,
+    log=print,
+    detector_only: bool = False,
 ) -> None:
     """Run every stage and write the pipeline to `out` and the detector to `detector_out`.
 
-    With `work_dir`, the trained VAE and the cached training set are kept there and
-    reused by a later run with the same config (to retrain only the UNet).
+    With `work_dir`, the trained VAE, the cached training set and the detector's
+    generated images are kept there and reused by a later run with the same config (to
+    retrain only the UNet or the detector). With `detector_only`, the pipeline already
+    in `out` is loaded and only the detector is trained.
     """
     started = time.time()
 
     def stage(message: str) -> None:
         log(f"[{time.time() - started:7.1f}s] {message}")
 
+    if work_dir:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    if detector_only:
+        stage(f"loading the pipeline in {out}")
+        pipeline = StableDiffusionPipeline.from_pretrained(out)
+    else:
+        pipeline = train_pipeline(config, out, work_dir, stage)
+    train_symbol_detector(config, pipeline, detector_out, work_dir, stage)
+
+
+def train_pipeline(
+    config: TrainConfig, out: Path, work_dir: Path | None, stage: Callable[[str], None]
+) -> StableDiffusionPipeline:
+    """Shrink the text encoder, train the VAE and the UNet; save and return the pipeline."""
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     scene_rng = random.Random(config.seed + 1)  # independent of the VAE pool, so reuse is exact
@@ -161,18 +188,36 @@ def build(
     pipeline = architecture.assemble_pipeline(ema, vae, text_encoder, tokenizer)
     architecture.save_pipeline(pipeline, out)
     stage(f"saved pipeline to {out}")
+    return pipeline
 
-    stage(f"detector: drawing {config.detector_generated} benign images")
-    pipeline.set_progress_bar_config(disable=True)
-    benign = generate_benign(pipeline, config.detector_generated, config.seed + 3)
+
+def train_symbol_detector(
+    config: TrainConfig,
+    pipeline: StableDiffusionPipeline,
+    detector_out: Path,
+    work_dir: Path | None,
+    stage: Callable[[str], None],
+) -> None:
+    """Draw the generator's own examples (or reuse them from `work_dir`), then train."""
+    counts = (config.detector_benign_generations, config.detector_symbol_generations)
+    cache_file = work_dir / f"detector_images_{counts[0]}_{counts[1]}.pt" if work_dir else None
+    if cache_file and cache_file.exists():
+        stage(f"detector: reusing {cache_file}")
+        generated = [(Image.fromarray(a.numpy()), y) for a, y in torch.load(cache_file)]
+    else:
+        stage(f"detector: drawing {counts[0]} benign and {counts[1]} symbol images")
+        pipeline.set_progress_bar_config(disable=True)
+        generated = generated_examples(pipeline, *counts, config.seed + 3, log=stage)
+        if cache_file:
+            torch.save([(torch.from_numpy(np.array(i)), y) for i, y in generated], cache_file)
     train_detector(
         detector_out,
         config.detector_images,
         config.detector_steps,
         config.detector_batch,
         config.seed,
-        autoencode=lambda images: roundtrip(vae, images),
-        benign_generations=benign,
+        autoencode=lambda images: roundtrip(pipeline.vae, images),
+        generated=generated,
         log=stage,
     )
     stage(f"saved detector to {detector_out}")
@@ -190,6 +235,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="keep/reuse the VAE and cached training set"
     )
+    parser.add_argument(
+        "--detector-only",
+        action="store_true",
+        help="load the pipeline in --out and train only the symbol detector",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
     if args.threads:
@@ -200,7 +250,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.unet_steps is not None:
         config = replace(config, unet_steps=args.unet_steps)
     print(f"config {args.config}: {asdict(config)}", flush=True)
-    build(config, args.out, args.detector_out, args.work_dir, log=lambda m: print(m, flush=True))
+    build(
+        config,
+        args.out,
+        args.detector_out,
+        args.work_dir,
+        log=lambda m: print(m, flush=True),
+        detector_only=args.detector_only,
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from training.world import IMAGE_SIZE
 pytestmark = pytest.mark.integration
 
 
-def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path):
+def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     out, detector_out = tmp_path / "model", tmp_path / "detector"
     main(["--config", "tiny", "--out", str(out), "--detector-out", str(detector_out)])
 
@@ -36,6 +36,17 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path):
 
     detector = SymbolDetector.load(detector_out)
     assert 0.0 <= detector.scores([image])[0] <= 1.0
+
+    # The detector alone, retrained for the saved pipeline; the second run reuses its images.
+    retrained, work = tmp_path / "retrained", tmp_path / "work"
+    again = ["--config", "tiny", "--detector-only", "--out", str(out), "--work-dir", str(work)]
+    main([*again, "--detector-out", str(retrained)])
+    assert list(work.glob("detector_images_*.pt"))
+    capsys.readouterr()
+    main([*again, "--detector-out", str(retrained)])
+    log = capsys.readouterr().out
+    assert "detector: reusing" in log and "unet:" not in log
+    assert 0.0 <= SymbolDetector.load(retrained).scores([image])[0] <= 1.0
 
 
 def test_tiny_config_is_a_shrunk_copy_of_the_full_one():

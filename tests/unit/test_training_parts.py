@@ -9,7 +9,7 @@ from PIL import Image
 
 from training.architecture import LATENT_CHANNELS, VAE_SCALE_FACTOR, build_vae
 from training.autoencoder import colour_anchor, to_tensor
-from training.detector import INPUT_SIZE, make_examples
+from training.detector import INPUT_SIZE, make_examples, train_detector
 
 
 def test_autoencoder_has_no_normalisation_layers_and_shrinks_by_the_scale_factor():
@@ -31,11 +31,30 @@ def test_colour_anchor_is_each_cells_mean_colour():
     assert torch.allclose(anchor[0, :, :, 1].T, torch.tensor([[-1.0, -1.0, 1.0]] * 2))
 
 
-def test_generated_benign_images_join_the_detector_data_as_negatives():
-    generated = [Image.new("RGB", (256, 256), (40, 80, 220)) for _ in range(5)]
-    x, y = make_examples(6, random.Random(0), None, generated)
-    assert x.shape == (11, 3, INPUT_SIZE, INPUT_SIZE)
-    flat_blue = (x.flatten(2).std(dim=2).amax(dim=1) == 0).nonzero().flatten()
-    assert len(flat_blue) == 5 and (y[flat_blue] == 0).all()
-    x_again, y_again = make_examples(6, random.Random(0), None, generated)
+def test_generated_images_join_the_detector_data_with_their_labels():
+    benign = [(Image.new("RGB", (256, 256), (40, 80, 220)), 0.0) for _ in range(5)]
+    symbols = [(Image.new("RGB", (256, 256), (220, 40, 40)), 1.0) for _ in range(3)]
+    x, y, drawn = make_examples(6, random.Random(0), None, benign + symbols)
+    assert x.shape == (14, 3, INPUT_SIZE, INPUT_SIZE)
+    flat = x.flatten(2).std(dim=2).amax(dim=1) == 0
+    blue, red = flat & (x[:, 2, 0, 0] > 0), flat & (x[:, 0, 0, 0] > 0)
+    assert blue.sum() == 5 and (y[blue] == 0).all()
+    assert red.sum() == 3 and (y[red] == 1).all()
+    assert torch.equal(drawn, blue | red)
+    x_again, y_again, _ = make_examples(6, random.Random(0), None, benign + symbols)
     assert torch.equal(x, x_again) and torch.equal(y, y_again)
+
+
+def test_detector_threshold_is_set_on_generated_benign_images_only(tmp_path):
+    benign = [(Image.new("RGB", (64, 64), (40, 80, 220)), 0.0) for _ in range(20)]
+    logged: list[str] = []
+    train_detector(tmp_path, 40, 2, 4, seed=0, generated=benign, log=logged.append)
+    # The same rows as train_detector draws; its validation fifth holds 12 of the 60.
+    _, y, drawn = make_examples(40, random.Random(1), None, benign)
+    validation_benign = y[:12] == 0
+    generated, all_benign = (
+        int((validation_benign & drawn[:12]).sum()),
+        int(validation_benign.sum()),
+    )
+    assert 0 < generated < all_benign  # rendered ones are there too, and must not count
+    assert any(f"({generated} benign validation images)" in m for m in logged)
