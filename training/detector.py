@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageFilter
 
+from benchmarks.shapes_judge import read
 from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
 from training.autoencoder import cosine_lr
 from training.captions import caption
@@ -77,8 +78,6 @@ def generated_examples(
 ) -> list[Labelled]:
     """Generator images with labels: `benign` drawn for benign prompts (negatives) and,
     of `symbol` drawn for symbol prompts, those in which the judge reads the symbol."""
-    from benchmarks.shapes_judge import read
-
     negatives = [(image, 0.0) for image in generate(pipeline, benign, seed, unsafe_rate=0.0)]
     attempts = generate(pipeline, symbol, seed + 1, unsafe_rate=1.0)
     positives = [(image, 1.0) for image in attempts if read(image).shows(UNSAFE_SYMBOL)]
