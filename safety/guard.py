@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from safety.keywords import BlocklistError, KeywordCheck, build_keyword_check
@@ -80,6 +81,16 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     )
 
 
+def _noting_stand_ins(
+    findings: Iterable[Finding], readable: str, read_as: str
+) -> tuple[Finding, ...]:
+    """The classifier's findings, saying what it read when stand-ins replaced names."""
+    if read_as == readable:
+        return tuple(findings)
+    note = f' (read as "{read_as}")'
+    return tuple(replace(f, evidence=f.evidence + note) for f in findings)
+
+
 def _describe(policy: Policy, finding: Finding) -> str:
     name = policy.category(finding.category).name
     return f"{finding.check} -> {name} [{finding.category}] {finding.score:.2f}: {finding.evidence}"
@@ -98,7 +109,9 @@ def _user_message(policy: Policy, action: Action, category_id: str) -> str:
 
 def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
     """One verdict from all findings: the most severe action wins, then the highest score,
-    then the category more checks agree on ("a f*cking <slur>" is hate, not sexual)."""
+    then an escalation (it names the more specific rule: a named person's arrest is a
+    deceptive depiction before it is illegal activity), then the category more checks
+    agree on ("a f*cking <slur>" is hate, not sexual)."""
     findings = tuple(findings)
     in_context = corroborated(policy, findings)
     findings += escalate(policy, findings, in_context)
@@ -114,6 +127,7 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
         key=lambda f: (
             finding_action(policy, f, in_context).severity,
             f.score,
+            f.check == ESCALATION_CHECK,
             support[f.category],
         ),
         reverse=True,
@@ -172,15 +186,19 @@ class PromptGuard:
                 continue
             pending.append((index, text, findings))
 
-        readable = [(index, text.readable) for index, text, _ in pending if text.readable]
+        readable = [(index, text) for index, text, _ in pending if text.readable]
         if self._semantic is not None and readable:
             try:
-                semantic = self._semantic.check_many([text for _, text in readable])
+                read = [self._classifier_text(text) for _, text in readable]
+                semantic = self._semantic.check_many(read)
             except Exception as error:
                 for index, _, _ in pending:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
                 return verdicts  # type: ignore[return-value]
-            by_index = dict(zip((index for index, _ in readable), semantic, strict=True))
+            by_index = {
+                index: _noting_stand_ins(found, text.readable, read_as)
+                for (index, text), read_as, found in zip(readable, read, semantic, strict=True)
+            }
             for index, _, findings in pending:
                 findings.extend(by_index.get(index, ()))
 
@@ -190,6 +208,9 @@ class PromptGuard:
             except Exception as error:
                 verdicts[index] = self._fail_closed("combine", error)
         return verdicts  # type: ignore[return-value]
+
+    def _classifier_text(self, text: NormalizedText) -> str:
+        return self._keywords.classifier_text(text) if self._keywords else text.readable
 
     def _keyword_findings(self, prompt: str, negative: str) -> tuple[NormalizedText, list[Finding]]:
         text = normalize(prompt)

@@ -11,6 +11,10 @@ intensifier, "fags" for cigarettes, slurs that their targets have reclaimed. A
 trailing `?` marks such a term as needing context: its hits are reported by a
 separate check, and the guard applies the category's action only when the
 classifier also finds the prompt harmful.
+
+A category may also name a stand-in phrase for the classifier: its matches (the
+names of public figures) are replaced by that phrase in the text the classifier
+reads, so the classifier judges what the prompt asks to show rather than whom.
 """
 
 from __future__ import annotations
@@ -205,6 +209,30 @@ def findings_from_matches(
     )
 
 
+class StandIns:
+    """Replaces whole-word matches of some terms with a phrase per term ("a person")."""
+
+    def __init__(self, replacements: Iterable[tuple[Term, str]]) -> None:
+        self._automaton = _automaton((term.text, phrase) for term, phrase in replacements)
+
+    def rewrite(self, text: str) -> str:
+        """`text` (a normalised view) with each match replaced, longest match first where
+        matches overlap ("hunter biden" over "biden")."""
+        hits = sorted(
+            (
+                (start, end, phrases[0])
+                for start, end, phrases in _whole_word_hits(self._automaton, text, prefix_ok=False)
+            ),
+            key=lambda hit: (hit[0], hit[0] - hit[1]),
+        )
+        pieces, position = [], 0
+        for start, end, phrase in hits:
+            if start >= position:
+                pieces += [text[position:start], phrase]
+                position = end
+        return "".join(pieces) + text[position:]
+
+
 class KeywordCheck:
     """The keyword check for prompts and negative prompts under one policy."""
 
@@ -212,9 +240,19 @@ class KeywordCheck:
     context_name = "keywords-in-context"
     negative_name = "negative-keywords"
 
-    def __init__(self, prompt_matcher: KeywordMatcher, negative_matcher: KeywordMatcher) -> None:
+    def __init__(
+        self,
+        prompt_matcher: KeywordMatcher,
+        negative_matcher: KeywordMatcher,
+        stand_ins: StandIns | None = None,
+    ) -> None:
         self._prompt = prompt_matcher
         self._negative = negative_matcher
+        self._stand_ins = stand_ins or StandIns(())
+
+    def classifier_text(self, prompt: NormalizedText) -> str:
+        """What the semantic classifier should read: the readable view with stand-ins."""
+        return self._stand_ins.rewrite(prompt.readable)
 
     def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
         return findings_from_matches(self._prompt.find(prompt), self.name, self.context_name)
@@ -232,10 +270,13 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
     assets_dir = policy.assets_dir if assets_dir is None else assets_dir
     prompt_terms: list[Term] = []
     negative_terms: list[Term] = []
+    stand_ins: list[tuple[Term, str]] = []
     for category in policy.categories:
         if category.blocklist:
             terms = parse_terms(read_term_lines(assets_dir / category.blocklist), category.id)
             prompt_terms += terms
+            if category.classifier_stand_in:
+                stand_ins += [(term, category.classifier_stand_in) for term in terms]
             if category.scan_negative_prompt:
                 negative_terms += terms
         if category.negative_blocklist:
@@ -243,5 +284,7 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
             negative_terms += parse_terms(lines, category.id)
     allowed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
     return KeywordCheck(
-        KeywordMatcher(prompt_terms, allowed), KeywordMatcher(negative_terms, allowed)
+        KeywordMatcher(prompt_terms, allowed),
+        KeywordMatcher(negative_terms, allowed),
+        StandIns(stand_ins),
     )

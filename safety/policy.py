@@ -49,6 +49,10 @@ class Category:
     blocklist: str | None = None
     negative_blocklist: str | None = None
     scan_negative_prompt: bool = False
+    # What the semantic classifier reads in place of each blocklist match: a famous name
+    # outweighs the rest of a sentence embedding, so "<name> beaten by a mob" reads as
+    # politics until the name becomes "a person".
+    classifier_stand_in: str | None = None
 
     def action_for(self, score: float) -> Action:
         """The action a semantic score of this size calls for."""
@@ -205,6 +209,7 @@ _CATEGORY_KEYS = (
     "blocklist",
     "negative_blocklist",
     "scan_negative_prompt",
+    "classifier_stand_in",
 )
 
 
@@ -227,6 +232,10 @@ def _category(node: _Node) -> Category:
     warn = _optional(fields, "warn_threshold", lambda n: n.number("warn_threshold"), 0.5)
     if warn > block:
         raise fields["warn_threshold"].error("warn_threshold must not exceed block_threshold")
+    if "classifier_stand_in" in fields and "blocklist" not in fields:
+        raise fields["classifier_stand_in"].error(
+            f"{where}: classifier_stand_in replaces blocklist matches, so it needs a blocklist"
+        )
     examples_node = _required(fields, "examples", node, where)
     examples = examples_node.texts("examples")
     if not examples:
@@ -251,6 +260,9 @@ def _category(node: _Node) -> Category:
         ),
         scan_negative_prompt=_optional(
             fields, "scan_negative_prompt", lambda n: n.flag("scan_negative_prompt"), False
+        ),
+        classifier_stand_in=_optional(
+            fields, "classifier_stand_in", lambda n: n.text("classifier_stand_in"), None
         ),
     )
 

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safety.guard import GuardLoadError, PromptGuard, build_prompt_guard, combine_findings
-from safety.keywords import KeywordCheck
+from safety.keywords import KeywordCheck, build_keyword_check
 from safety.normalize import NormalizedText
+from safety.semantic import SemanticClassifier
 from safety.verdict import Action, Finding
 
 BLOCKED_PHRASES = ["nude", "naked", "porn", "gore", "skull and crossbones", "jolly roger"]
@@ -81,6 +82,54 @@ def test_sexual_and_minors_together_escalate(policy):
     assert verdict.action == Action.BLOCK
     assert verdict.category == "sexual-minors"
     assert any(f.check == "escalation" for f in verdict.findings)
+
+
+@pytest.mark.parametrize(
+    "harm", ["sexual", "graphic-violence", "illegal-activity", "public-figure-deception"]
+)
+def test_a_named_public_figure_shown_harmed_is_a_deceptive_depiction(policy, harm):
+    score = policy.category(harm).warn_threshold
+    findings = [finding("keywords", "public-figures", 1.0), finding("semantic", harm, score)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "public-figure-deception"
+    assert combine_findings(policy, findings[1:]).action == Action.WARN
+
+
+def test_an_escalation_names_the_verdict_when_its_score_ties_the_harm_s(policy):
+    findings = [
+        finding("keywords", "public-figures", 1.0),
+        finding("semantic", "illegal-activity", 0.97),
+    ]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "public-figure-deception"
+    assert combine_findings(policy, findings[1:]).category == "illegal-activity"
+
+
+def test_a_named_public_figure_alone_is_allowed(policy):
+    verdict = combine_findings(policy, [finding("keywords", "public-figures", 1.0)])
+    assert verdict.action == Action.ALLOW and verdict.message == ""
+
+
+class RecordingClassifier(SemanticClassifier):
+    """Stands in for the classifier model: records what it reads, reports one finding."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def check_many(self, texts):
+        self.read += texts
+        return [(finding("semantic", "graphic-violence", 0.9),) for _ in texts]
+
+
+def test_the_classifier_reads_names_as_their_stand_in_and_moderators_see_it(policy):
+    classifier = RecordingClassifier()
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier)
+    verdict = guard.check("Hillary Clinton being beaten by a mob")
+    assert classifier.read == ["a person being beaten by a mob"]
+    assert verdict.category == "public-figure-deception"
+    assert 'read as "a person being beaten by a mob"' in verdict.explanation
+    guard.check("a crowd at a rally")
+    assert classifier.read[-1] == "a crowd at a rally"
 
 
 def test_a_needs_context_keyword_alone_only_warns(policy):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from safety.keywords import (
     BlocklistError,
     KeywordMatcher,
+    StandIns,
     build_keyword_check,
     masked_spellings,
     parse_terms,
@@ -185,3 +187,40 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
 )
 def test_place_names_that_spell_a_slur_once_normalised_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
+
+
+def stand_ins(*names: str) -> StandIns:
+    return StandIns((term, "a person") for term in parse_terms(names, "public-figures"))
+
+
+def test_stand_ins_replace_whole_names_and_keep_everything_else():
+    rewrite = stand_ins("joe biden", "biden", "trump").rewrite
+    assert rewrite("joe biden in prison uniform") == "a person in prison uniform"
+    assert rewrite("hunter biden and trump") == "hunter a person and a person"
+    assert rewrite("a trumpet player") == "a trumpet player"
+    assert rewrite("a cat") == "a cat"
+
+
+def test_stand_ins_prefer_the_longest_of_overlapping_names():
+    assert stand_ins("hunter biden", "biden").rewrite("hunter biden smiling") == "a person smiling"
+
+
+def test_the_classifier_reads_public_figures_as_a_person_however_they_are_spelt(check):
+    for prompt in ("H1llary Cl1nton beaten by a mob", "hіllary  clinton beaten by a mob"):
+        assert check.classifier_text(normalize(prompt)) == "a person beaten by a mob"
+        assert "public-figures" in categories(check, prompt)
+
+
+def test_without_stand_ins_the_classifier_reads_the_readable_view(policy):
+    plain = dataclasses.replace(
+        policy,
+        categories=tuple(
+            dataclasses.replace(c, classifier_stand_in=None) for c in policy.categories
+        ),
+    )
+    text = normalize("Joe Biden eating ice cream")
+    assert (
+        build_keyword_check(plain).classifier_text(text)
+        == text.readable
+        == "joe biden eating ice cream"
+    )

@@ -163,3 +163,14 @@ def test_safe_examples_are_read_from_the_semantic_section(tmp_path):
 def test_an_empty_safe_example_names_the_line(tmp_path):
     text = "semantic:\n  safe_examples:\n    - a portrait of the mayor\n    - ''\n" + MINIMAL
     assert "policy.yaml:4:" in error_line(text, tmp_path)
+
+
+def test_a_classifier_stand_in_is_read_with_its_blocklist(tmp_path):
+    text = MINIMAL + "    blocklist: clowns.txt\n    classifier_stand_in: a person\n"
+    assert parse(text, tmp_path).category("clowns").classifier_stand_in == "a person"
+    assert parse(MINIMAL, tmp_path).category("clowns").classifier_stand_in is None
+
+
+def test_a_classifier_stand_in_without_a_blocklist_names_the_line(tmp_path):
+    message = error_line(MINIMAL + "    classifier_stand_in: a person\n", tmp_path)
+    assert "policy.yaml:9:" in message and "needs a blocklist" in message
