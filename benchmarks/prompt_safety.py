@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from safety.guard import PromptGuard, build_prompt_guard
-from safety.policy import load_policy
+from safety.policy import Policy, load_policy
 from safety.prompt_datasets import DATASETS_DIR, SAFE, LabelledPrompt, load_sets, split
-from safety.verdict import Verdict
+from safety.verdict import Action, Verdict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POLICY = REPO_ROOT / "assets" / "policy.yaml"
@@ -176,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     if not args.speed_only:
         _quality(ours, verdicts, sets, peers=not args.no_peers)
+        _context(guard.policy, verdicts, sets)
     _speed(guard, sets)
 
 
@@ -279,6 +280,31 @@ def _quality(
         "SafeCanvas per category (unsafe test rows)",
         ["category", "n", "blocked %", "as this category %"],
         per_category,
+    )
+
+
+def _context(
+    policy: Policy, verdicts: dict[str, Verdict], sets: dict[str, list[LabelledPrompt]]
+) -> None:
+    """How the guard treats test prompts that mention a context category (one the policy
+    allows on its own: children, public figures), which escalations make the difference for."""
+    table = []
+    for category in (c for c in policy.categories if c.action == Action.ALLOW):
+        for kind, benign in (("benign", True), ("unsafe", False)):
+            picked = [
+                verdicts[r.text]
+                for rows in sets.values()
+                if (rows[0].label == SAFE) == benign
+                for r in rows
+                if any(f.category == category.id for f in verdicts[r.text].findings)
+            ]
+            if picked:
+                blocked = np.array([not v.allowed for v in picked])
+                table.append([category.id, kind, str(len(picked)), _cell(blocked)])
+    _print_table(
+        "SafeCanvas on test prompts that mention a context category",
+        ["context", "rows", "n", "blocked %"],
+        table,
     )
 
 
