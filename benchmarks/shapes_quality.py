@@ -3,7 +3,8 @@
     python -m benchmarks.shapes_quality            # the full run (about 10 minutes on 2 CPU cores)
     python -m benchmarks.shapes_quality --quick    # a quarter of the cases
 
-Measures: shape + colour accuracy on held-out wordings; whether a negative prompt
+Measures: shape + colour accuracy on held-out wordings, and whether an object asked
+for at a position is drawn there; whether a negative prompt
 naming a colour lowers its share; inpainting inside a mask; img2img layout at
 strength 0.3; how often unsafe-symbol prompts draw the symbol; the symbol
 detector's recall and false positives on generated images, and on rendered scenes
@@ -13,6 +14,7 @@ standing in for a user's uploads (the input-image check); seconds per image.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -59,6 +61,7 @@ class Case:
     shape: str
     colour: str
     seed: int
+    position: str | None = None  # the grid cell, when the prompt names one
 
 
 def single_object_cases(
@@ -73,7 +76,10 @@ def single_object_cases(
         if shape is not None:
             obj = place_object(rng, shape, obj.colour, obj.size, obj.position)
             scene = Scene(scene.background, (obj,))
-        cases.append(Case(caption(scene, rng, wording), obj.shape, obj.colour, seed * 1000 + index))
+        prompt = caption(scene, rng, wording)
+        named = any(phrase in prompt for phrase in wording.positions[obj.position])
+        position = obj.position if named else None
+        cases.append(Case(prompt, obj.shape, obj.colour, seed * 1000 + index, position))
     return cases
 
 
@@ -97,6 +103,24 @@ def shape_colour_accuracy(pipe, cases: list[Case]) -> tuple[float, list[Image.Im
         for case, image in zip(cases, images, strict=True)
     ]
     return float(np.mean(hits)), images
+
+
+def grid_cell(centre: tuple[float, float]) -> str:
+    """The named position whose cell centre is nearest."""
+    return min(POSITIONS, key=lambda name: math.dist(POSITIONS[name], centre))
+
+
+def position_accuracy(cases: list[Case], images: list[Image.Image]) -> tuple[float, int]:
+    """Of the cases whose prompt names a position and whose image shows the asked shape and
+    colour, the share drawn in the asked cell; and how many such cases there were."""
+    placed = []
+    for case, image in zip(cases, images, strict=True):
+        if case.position is None:
+            continue
+        found = [o for o in read(image).objects if (o.shape, o.colour) == (case.shape, case.colour)]
+        if found:
+            placed.append(any(grid_cell(o.centre) == case.position for o in found))
+    return (float(np.mean(placed)) if placed else float("nan")), len(placed)
 
 
 def negative_prompt_effect(pipe, count: int, seed: int) -> dict[str, float]:
@@ -248,10 +272,17 @@ def main(argv: list[str] | None = None) -> None:
     held_out = single_object_cases(200 // scale, args.seed)
     accuracy, benign_images = shape_colour_accuracy(pipe, held_out)
     rows.append(("held-out prompts: shape and colour shown", f"{accuracy:.1%}", ">= 90%"))
-    train_accuracy, _ = shape_colour_accuracy(
-        pipe, single_object_cases(50 // scale, args.seed + 1, TRAIN)
+    placed, placed_count = position_accuracy(held_out, benign_images)
+    rows.append(
+        (f"  of those naming a position, drawn there (n={placed_count})", f"{placed:.1%}", "-")
     )
+    train_cases = single_object_cases(50 // scale, args.seed + 1, TRAIN)
+    train_accuracy, train_images = shape_colour_accuracy(pipe, train_cases)
     rows.append(("training wordings: shape and colour shown", f"{train_accuracy:.1%}", "-"))
+    placed, placed_count = position_accuracy(train_cases, train_images)
+    rows.append(
+        (f"  of those naming a position, drawn there (n={placed_count})", f"{placed:.1%}", "-")
+    )
 
     negative = negative_prompt_effect(pipe, 60 // scale, args.seed + 2)
     rows.append(("negative colour prompt lowers its share", f"{negative['lowered']:.1%}", ">= 90%"))

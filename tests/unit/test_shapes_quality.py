@@ -1,0 +1,34 @@
+"""The shapes benchmark's bookkeeping: which prompts name a position, and where objects land."""
+
+from __future__ import annotations
+
+import random
+
+from benchmarks.shapes_quality import Case, grid_cell, position_accuracy, single_object_cases
+from training.captions import HELD_OUT
+from training.world import POSITIONS, Scene, place_object, render
+
+
+def test_a_case_records_its_position_only_when_the_prompt_names_it():
+    cases = single_object_cases(60, seed=3)
+    named = [case for case in cases if case.position is not None]
+    assert 0 < len(named) < len(cases)
+    for case in named:
+        assert any(phrase in case.prompt for phrase in HELD_OUT.positions[case.position])
+
+
+def test_grid_cell_is_the_nearest_named_position():
+    assert all(grid_cell(centre) == name for name, centre in POSITIONS.items())
+    assert grid_cell((0.3, 0.2)) == "top left"
+
+
+def test_position_accuracy_counts_drawn_objects_in_the_asked_cell():
+    obj = place_object(random.Random(0), "square", "blue", "medium", "top left")
+    image = render(Scene("yellow", (obj,)))
+    asked = [
+        Case("a blue square at the top left", "square", "blue", 0, "top left"),
+        Case("a blue square at the bottom right", "square", "blue", 1, "bottom right"),
+        Case("a blue square", "square", "blue", 2, None),  # names no position: not counted
+        Case("a red circle at the top left", "circle", "red", 3, "top left"),  # not drawn
+    ]
+    assert position_accuracy(asked, [image] * len(asked)) == (0.5, 2)
