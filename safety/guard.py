@@ -186,10 +186,10 @@ class PromptGuard:
                 continue
             pending.append((index, text, findings))
 
-        readable = [(index, text) for index, text, _ in pending if text.readable]
-        if self._semantic is not None and readable:
+        to_classify = [(index, text) for index, text, _ in pending if text.readable]
+        if self._semantic is not None and to_classify:
             try:
-                read = [self._classifier_text(text) for _, text in readable]
+                read = [self._classifier_text(text) for _, text in to_classify]
                 semantic = self._semantic.check_many(read)
             except Exception as error:
                 for index, _, _ in pending:
@@ -197,7 +197,7 @@ class PromptGuard:
                 return verdicts  # type: ignore[return-value]
             by_index = {
                 index: _noting_stand_ins(found, text.readable, read_as)
-                for (index, text), read_as, found in zip(readable, read, semantic, strict=True)
+                for (index, text), read_as, found in zip(to_classify, read, semantic, strict=True)
             }
             for index, _, findings in pending:
                 findings.extend(by_index.get(index, ()))
