@@ -266,6 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     pipe.set_progress_bar_config(disable=True)
     img2img = AutoPipelineForImage2Image.from_pipe(pipe)
     inpaint = AutoPipelineForInpainting.from_pipe(pipe)
+    for derived in (img2img, inpaint):  # from_pipe does not carry the setting over
+        derived.set_progress_bar_config(disable=True)
     detector = SymbolDetector.load(args.detector)
 
     rows: list[tuple[str, str, str]] = []
