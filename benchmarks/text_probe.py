@@ -3,8 +3,9 @@
 The UNet sees a prompt only through the text encoder's token states, read by
 cross-attention. This probe trains the smallest such reader (one learnt query
 attending over the token states, then a linear layer) to name the object's
-colour and shape from captions in the training grammar's wordings, then asks it
-about held-out wordings. What the probe cannot read from the states, a UNet
+colour, shape or position from captions in the training grammar's wordings, then
+asks it about new captions in those wordings and in the held-out wordings (captions
+that leave the position out are skipped for position). What the probe cannot read from the states, a UNet
 trained on the same captions is unlikely to draw, so its held-out accuracy is a
 rough ceiling for the generator's, measured in a minute instead of a retrain.
 
@@ -27,17 +28,19 @@ from transformers import BertModel, BertTokenizer
 
 from training.captions import HELD_OUT, TRAIN, Wording, caption
 from training.train import DEFAULT_OUT
-from training.world import PALETTE, SHAPES, Scene, sample_scene
+from training.world import PALETTE, POSITIONS, SHAPES, Scene, sample_scene
 
 MAX_TOKENS = 32  # every caption of the grammar fits
-ATTRIBUTES = {"colour": tuple(PALETTE), "shape": SHAPES}
+ATTRIBUTES = {"colour": tuple(PALETTE), "shape": SHAPES, "position": tuple(POSITIONS)}
 KNOWN, KNOWN_WORD, NEW_WORD = "phrase seen in training", "new phrase, known word", "new word"
+NOT_NAMED = -1  # the label of a caption that leaves the position out; such captions are skipped
+SEEN, HELD = "new captions in training wordings", "held-out wordings"
 
 
 @dataclass(frozen=True)
 class Captions:
     texts: list[str]
-    labels: dict[str, torch.Tensor]  # attribute -> class index per caption
+    labels: dict[str, torch.Tensor]  # attribute -> class index (or NOT_NAMED) per caption
     groups: dict[str, np.ndarray]  # attribute -> how new the asked phrase is, per caption
 
 
@@ -62,14 +65,26 @@ def make_captions(count: int, wording: Wording, seed: int) -> Captions:
     texts: list[str] = []
     labels: dict[str, list[int]] = {a: [] for a in ATTRIBUTES}
     groups: dict[str, list[str]] = {a: [] for a in ATTRIBUTES}
-    tables = {"colour": (wording.colours, TRAIN.colours), "shape": (wording.shapes, TRAIN.shapes)}
+    tables = {
+        "colour": (wording.colours, TRAIN.colours),
+        "shape": (wording.shapes, TRAIN.shapes),
+        "position": (wording.positions, TRAIN.positions),
+    }
     for _ in range(count):
         scene: Scene = sample_scene(rng, unsafe_rate=0.0, second_object_rate=0.0)
         text = caption(scene, rng, wording)
         obj = scene.objects[0]
         texts.append(text)
-        for attribute, value in (("colour", obj.colour), ("shape", obj.shape)):
+        for attribute, value in (
+            ("colour", obj.colour),
+            ("shape", obj.shape),
+            ("position", obj.position),
+        ):
             asked, known = tables[attribute]
+            if not any(phrase in text for phrase in asked[value]):  # captions may skip position
+                labels[attribute].append(NOT_NAMED)
+                groups[attribute].append("")
+                continue
             labels[attribute].append(ATTRIBUTES[attribute].index(value))
             phrase = asked_phrase(text, asked[value])
             groups[attribute].append(phrase_group(phrase, value, known))
@@ -130,6 +145,16 @@ def probe_accuracy(
         return (probe(test[0], test[1]).argmax(-1) == test[2]).numpy()
 
 
+def named_rows(
+    states: tuple[torch.Tensor, torch.Tensor], captions: Captions, attribute: str, layer: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(states at `layer`, mask, labels) of the captions that name `attribute`."""
+    hidden, mask = states
+    labels = captions.labels[attribute]
+    rows = labels != NOT_NAMED
+    return hidden[layer][rows], mask[rows], labels[rows]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(DEFAULT_OUT), help="a pipeline folder")
@@ -139,27 +164,38 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     tokenizer = BertTokenizer.from_pretrained(f"{args.model}/tokenizer")
     encoder = BertModel.from_pretrained(f"{args.model}/text_encoder").float().eval()
-    seen = make_captions(args.train, TRAIN, seed=1)
-    held = make_captions(args.held_out, HELD_OUT, seed=2)
-    seen_states, seen_mask = token_states(encoder, tokenizer, seen.texts)
-    held_states, held_mask = token_states(encoder, tokenizer, held.texts)
+    splits = {
+        "train": make_captions(args.train, TRAIN, seed=1),
+        SEEN: make_captions(args.held_out, TRAIN, seed=3),
+        HELD: make_captions(args.held_out, HELD_OUT, seed=2),
+    }
+    states = {name: token_states(encoder, tokenizer, c.texts) for name, c in splits.items()}
 
     groups = (KNOWN, KNOWN_WORD, NEW_WORD)
     for attribute, classes in ATTRIBUTES.items():
-        counts = {g: int((held.groups[attribute] == g).sum()) for g in groups}
-        print(f"\n{attribute}: probe accuracy on {len(held.texts)} held-out captions")
-        print(f"{'layer':>5}  {'all':>4}  " + "  ".join(f"{g} ({counts[g]})" for g in groups))
-        for layer in range(1, len(seen_states)):
-            right = probe_accuracy(
-                (seen_states[layer], seen_mask, seen.labels[attribute]),
-                (held_states[layer], held_mask, held.labels[attribute]),
+        held_labels = splits[HELD].labels[attribute]
+        held_groups = splits[HELD].groups[attribute][(held_labels != NOT_NAMED).numpy()]
+        counts = {g: int((held_groups == g).sum()) for g in groups}
+        header = ["training wordings", "held-out", *(f"{g} ({counts[g]})" for g in groups)]
+        print(f"\n{attribute}: probe accuracy on captions that name it")
+        print("layer  " + "  ".join(header))
+        for layer in range(1, len(states["train"][0])):
+            train = named_rows(states["train"], splits["train"], attribute, layer)
+            seen = probe_accuracy(
+                train,
+                named_rows(states[SEEN], splits[SEEN], attribute, layer),
                 len(classes),
             )
-            cells = [
-                f"{right[held.groups[attribute] == g].mean():.0%}".rjust(len(f"{g} ({counts[g]})"))
-                for g in groups
-            ]
-            print(f"{layer:>5}  {right.mean():>4.0%}  " + "  ".join(cells))
+            held = probe_accuracy(
+                train, named_rows(states[HELD], splits[HELD], attribute, layer), len(classes)
+            )
+            by_group = [held[held_groups == g].mean() if counts[g] else None for g in groups]
+            cells = [f"{seen.mean():.0%}", f"{held.mean():.0%}"]
+            cells += ["-" if v is None else f"{v:.0%}" for v in by_group]
+            print(
+                f"{layer:>5}  "
+                + "  ".join(c.rjust(len(h)) for c, h in zip(cells, header, strict=True))
+            )
 
 
 if __name__ == "__main__":
