@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from benchmarks.text_probe import KNOWN, KNOWN_WORD, NEW_WORD, asked_phrase, phrase_group
+from benchmarks.text_probe import (
+    ATTRIBUTES,
+    KNOWN,
+    KNOWN_WORD,
+    NEW_WORD,
+    NOT_NAMED,
+    asked_phrase,
+    make_captions,
+    phrase_group,
+)
 from training.captions import TRAIN
 
 
@@ -22,3 +31,14 @@ def test_the_asked_phrase_is_the_longest_synonym_in_the_caption():
         asked_phrase("show a lemon yellow disc over a plain blue field", synonyms) == "lemon yellow"
     )
     assert asked_phrase("show a yellow disc", synonyms) == "yellow"
+
+
+def test_captions_that_leave_the_position_out_are_not_labelled_with_one():
+    captions = make_captions(60, TRAIN, seed=1)
+    labels = captions.labels["position"].tolist()
+    assert NOT_NAMED in labels and any(label != NOT_NAMED for label in labels)
+    for text, label in zip(captions.texts, labels, strict=True):
+        if label != NOT_NAMED:
+            position = ATTRIBUTES["position"][label]
+            assert any(phrase in text for phrase in TRAIN.positions[position])
+    assert (captions.labels["colour"] != NOT_NAMED).all()  # every caption names the colour
