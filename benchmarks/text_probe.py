@@ -5,9 +5,10 @@ cross-attention. This probe trains the smallest such reader (one learnt query
 attending over the token states, then a linear layer) to name the object's
 colour, shape or position from captions in the training grammar's wordings, then
 asks it about new captions in those wordings and in the held-out wordings (captions
-that leave the position out are skipped for position). What the probe cannot read from the states, a UNet
-trained on the same captions is unlikely to draw, so its held-out accuracy is a
-rough ceiling for the generator's, measured in a minute instead of a retrain.
+that leave the position out are skipped for position). What the probe cannot read
+from the states, a UNet trained on the same captions is unlikely to draw, so its
+held-out accuracy is a rough ceiling for the generator's, measured in minutes
+instead of a retrain.
 
 Held-out phrases fall in three groups: phrases the training grammar also uses
 ("blue"), new phrases around a known word ("cobalt blue"), and new words
