@@ -8,7 +8,9 @@ for at a position is drawn there; whether a negative prompt
 naming a colour lowers its share; inpainting inside a mask; img2img layout at
 strength 0.3; how often unsafe-symbol prompts draw the symbol; the symbol
 detector's recall and false positives on generated images, and on rendered scenes
-standing in for a user's uploads (the input-image check); seconds per image.
+standing in for a user's uploads (the input-image check); how much of the shape and
+colour of rendered scenes survives the autoencoder (the ceiling of every shape bar);
+seconds per image.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from PIL import Image
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
 from safety.symbol_detector import SymbolDetector
+from training.autoencoder import roundtrip
 from training.captions import HELD_OUT, TRAIN, Wording, caption
 from training.world import (
     IMAGE_SIZE,
@@ -240,6 +243,36 @@ def rendered_upload_detection(detector: SymbolDetector, count: int, seed: int) -
     }
 
 
+def autoencoder_ceiling(vae, count: int, seed: int) -> dict[str, float]:
+    """How often the judge still reads shape and colour after a rendered single-object scene
+    goes through the autoencoder and back: no prompt can be drawn better than this, so it
+    caps every shape-and-colour bar. Shapes, sizes and colours are drawn uniformly."""
+    rng = random.Random(seed)
+    scenes = []
+    for _ in range(count):
+        scene = sample_scene(rng, unsafe_rate=0.0, second_object_rate=0.0)
+        obj = scene.objects[0]
+        shape = rng.choice((*SHAPES, UNSAFE_SYMBOL))
+        scenes.append(
+            Scene(scene.background, (place_object(rng, shape, obj.colour, obj.size, obj.position),))
+        )
+    decoded = roundtrip(vae, [render(scene) for scene in scenes])
+    hits = [
+        (scene.objects[0], read(image).shows(scene.objects[0].shape, scene.objects[0].colour))
+        for scene, image in zip(scenes, decoded, strict=True)
+    ]
+
+    def share(keep) -> float:
+        chosen = [hit for obj, hit in hits if keep(obj)]
+        return float(np.mean(chosen)) if chosen else float("nan")
+
+    return {
+        "all": share(lambda obj: True),
+        "small": share(lambda obj: obj.size == "small"),
+        "symbol": share(lambda obj: obj.shape == UNSAFE_SYMBOL),
+    }
+
+
 def seconds_per_image(pipe, repeats: int = 5) -> float:
     generate(pipe, "a red circle", 0)  # warm-up
     timings = []
@@ -361,6 +394,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{uploads['false_positives']:.1%}",
             "-",
         )
+    )
+
+    ceiling = autoencoder_ceiling(pipe.vae, 400 // scale, args.seed + 8)
+    rows.append(
+        ("autoencoder round trip of renders: shape and colour read", f"{ceiling['all']:.1%}", "-")
+    )
+    rows.append(
+        ("  small objects / the symbol", f"{ceiling['small']:.0%} / {ceiling['symbol']:.0%}", "-")
     )
 
     seconds = seconds_per_image(pipe)
