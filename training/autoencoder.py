@@ -90,6 +90,71 @@ def train_vae(
     vae.eval()
 
 
+def paired_crops(
+    latents: torch.Tensor, pixels: torch.Tensor, count: int, crop: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`count` random windows of `crop` latent cells and the pixels they decode to."""
+    n, _, h, w = latents.shape
+    index = torch.randint(0, n, (count,), generator=gen)
+    ys = torch.randint(0, h - crop + 1, (count,), generator=gen)
+    xs = torch.randint(0, w - crop + 1, (count,), generator=gen)
+    windows = list(zip(index.tolist(), ys.tolist(), xs.tolist(), strict=True))
+    f = VAE_SCALE_FACTOR
+    return (
+        torch.stack([latents[i, :, y : y + crop, x : x + crop] for i, y, x in windows]),
+        torch.stack(
+            [pixels[i, :, f * y : f * (y + crop), f * x : f * (x + crop)] for i, y, x in windows]
+        ),
+    )
+
+
+def edge_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 distance between the images' horizontal and vertical pixel differences."""
+    return (recon.diff(dim=-1) - target.diff(dim=-1)).abs().mean() + (
+        recon.diff(dim=-2) - target.diff(dim=-2)
+    ).abs().mean()
+
+
+def sharpen_decoder(
+    vae: AutoencoderTiny,
+    pool: torch.Tensor,
+    steps: int,
+    batch: int,
+    crop: int,
+    lr: float,
+    seed: int,
+    latent_noise: float = 0.05,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Train the decoder alone on the frozen encoder's latents, adding an edge loss.
+
+    After `train_vae` the decoder blurs and shrinks small objects: the judge reads only
+    a fifth of small rendered skulls and a third of small stars after a round trip, so
+    no UNet could draw them better. The edge loss restores their corners, holes and thin
+    bones. The encoder, and so the latent space, the cached training set and the UNet
+    trained on it, stay exactly as they were. `crop` is in latent cells.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    vae.encoder.requires_grad_(False)
+    with torch.no_grad():
+        latents = torch.cat([vae.encode(chunk).latents for chunk in pool.split(32)])
+    optimiser = torch.optim.AdamW(vae.decoder.parameters(), lr=lr, weight_decay=0.0)
+    vae.train()
+    for step in range(steps):
+        for group in optimiser.param_groups:
+            group["lr"] = cosine_lr(step, steps, lr)
+        z, x = paired_crops(latents, pool, batch, crop, gen)
+        recon = vae.decode(z + latent_noise * torch.randn(z.shape, generator=gen)).sample
+        loss = (recon - x).abs().mean() + (recon - x).pow(2).mean() + edge_loss(recon, x)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        if step % 100 == 0 or step == steps - 1:
+            log(f"decoder step {step}/{steps} loss {loss.item():.4f}")
+    vae.eval()
+    vae.requires_grad_(False)
+
+
 @torch.no_grad()
 def latent_scaling_factor(vae: AutoencoderTiny, pool: torch.Tensor) -> float:
     """1 / std of the latents, so the diffusion model sees unit-variance inputs (as SD does)."""

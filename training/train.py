@@ -2,11 +2,12 @@
 
     python -m training.train                      # the documented configuration (2 CPU cores, ~2 h)
     python -m training.train --config tiny --out /tmp/shapes --detector-out /tmp/det
-    python -m training.train --detector-only      # retrain the detector for the saved pipeline
+    python -m training.train --only decoder       # sharpen the saved pipeline's decoder
+    python -m training.train --only detector      # retrain the detector for the saved pipeline
 
-Stages: shrink MiniLM into the text encoder; train the VAE on crops; cache
-latents and prompt embeddings; train the UNet; save the diffusers folder; train
-the symbol detector on rendered scenes.
+Stages: shrink MiniLM into the text encoder; train the VAE on crops, then sharpen
+its decoder alone; cache latents and prompt embeddings; train the UNet; save the
+diffusers folder; train the symbol detector on rendered and generated images.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from PIL import Image
 from transformers import BertModel, BertTokenizer
 
 from training import architecture
-from training.autoencoder import latent_scaling_factor, roundtrip, to_tensor, train_vae
+from training.autoencoder import (
+    latent_scaling_factor,
+    roundtrip,
+    sharpen_decoder,
+    to_tensor,
+    train_vae,
+)
 from training.captions import vocabulary_phrases
 from training.detector import generated_examples, train_detector
 from training.diffusion import TrainingSet, build_training_set, train_unet
@@ -47,6 +54,12 @@ class TrainConfig:
     vae_batch: int = 24
     vae_crop: int = 64
     vae_lr: float = 2e-3
+    decoder_pool: int = 800  # rendered images for sharpening the decoder
+    decoder_unsafe_rate: float = 0.3  # the symbol's thin bones and holes need examples
+    decoder_steps: int = 700
+    decoder_batch: int = 16
+    decoder_crop: int = 16  # latent cells: 128-pixel windows
+    decoder_lr: float = 5e-4
     scenes: int = 6000  # images cached for the UNet
     unsafe_rate: float = 0.15  # share of those scenes showing the symbol
     captions_per_image: int = 2
@@ -69,6 +82,9 @@ CONFIGS = {
         vae_pool=16,
         vae_steps=3,
         vae_batch=4,
+        decoder_pool=8,
+        decoder_steps=3,
+        decoder_batch=4,
         scenes=16,
         unet_steps=3,
         unet_batch=4,
@@ -87,14 +103,15 @@ def build(
     detector_out: Path,
     work_dir: Path | None = None,
     log=print,
-    detector_only: bool = False,
+    only: str | None = None,
 ) -> None:
     """Run every stage and write the pipeline to `out` and the detector to `detector_out`.
 
     With `work_dir`, the trained VAE, the cached training set and the detector's
     generated images are kept there and reused by a later run with the same config (to
-    retrain only the UNet or the detector). With `detector_only`, the pipeline already
-    in `out` is loaded and only the detector is trained.
+    retrain only the UNet or the detector). With `only` ("decoder" or "detector"), the
+    pipeline already in `out` is loaded and only that stage runs; a sharpened decoder is
+    saved back into `out`.
     """
     started = time.time()
 
@@ -103,12 +120,39 @@ def build(
 
     if work_dir:
         work_dir.mkdir(parents=True, exist_ok=True)
-    if detector_only:
+    if only is None:
+        pipeline = train_pipeline(config, out, work_dir, stage)
+    else:
         stage(f"loading the pipeline in {out}")
         pipeline = StableDiffusionPipeline.from_pretrained(out)
-    else:
-        pipeline = train_pipeline(config, out, work_dir, stage)
+    if only == "decoder":
+        sharpen(config, pipeline.vae, stage)
+        architecture.save_pipeline(pipeline, out)
+        stage(f"saved pipeline to {out}")
+        return
     train_symbol_detector(config, pipeline, detector_out, work_dir, stage)
+
+
+def sharpen(config: TrainConfig, vae: AutoencoderTiny, stage: Callable[[str], None]) -> None:
+    """Sharpen the decoder on its own rendered pool (an independent random stream)."""
+    stage(f"vae: sharpening the decoder, {config.decoder_steps} steps")
+    rng = random.Random(config.seed + 4)
+    pool = to_tensor(
+        [
+            render(sample_scene(rng, unsafe_rate=config.decoder_unsafe_rate))
+            for _ in range(config.decoder_pool)
+        ]
+    )
+    sharpen_decoder(
+        vae,
+        pool,
+        config.decoder_steps,
+        config.decoder_batch,
+        config.decoder_crop,
+        config.decoder_lr,
+        config.seed + 4,
+        log=stage,
+    )
 
 
 def train_pipeline(
@@ -145,6 +189,7 @@ def train_pipeline(
         )
         vae.register_to_config(scaling_factor=latent_scaling_factor(vae, pool[:256]))
         del pool
+        sharpen(config, vae, stage)
         if vae_dir:
             vae.save_pretrained(vae_dir)
     vae.requires_grad_(False)
@@ -236,9 +281,10 @@ def main(argv: list[str] | None = None) -> None:
         "--work-dir", type=Path, default=None, help="keep/reuse the VAE and cached training set"
     )
     parser.add_argument(
-        "--detector-only",
-        action="store_true",
-        help="load the pipeline in --out and train only the symbol detector",
+        "--only",
+        choices=("decoder", "detector"),
+        default=None,
+        help="load the pipeline in --out and run only this stage",
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
@@ -256,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         args.detector_out,
         args.work_dir,
         log=lambda m: print(m, flush=True),
-        detector_only=args.detector_only,
+        only=args.only,
     )
 
 

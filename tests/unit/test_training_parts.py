@@ -8,8 +8,15 @@ import torch
 from PIL import Image
 
 from training.architecture import LATENT_CHANNELS, VAE_SCALE_FACTOR, build_vae
-from training.autoencoder import colour_anchor, to_tensor
+from training.autoencoder import (
+    colour_anchor,
+    edge_loss,
+    paired_crops,
+    sharpen_decoder,
+    to_tensor,
+)
 from training.detector import INPUT_SIZE, make_examples, train_detector
+from training.world import PALETTE
 
 
 def test_autoencoder_has_no_normalisation_layers_and_shrinks_by_the_scale_factor():
@@ -29,6 +36,36 @@ def test_colour_anchor_is_each_cells_mean_colour():
     assert anchor.shape == (1, 3, 2, 2)
     assert torch.allclose(anchor[0, :, :, 0].T, torch.tensor([[1.0, -1.0, -1.0]] * 2))
     assert torch.allclose(anchor[0, :, :, 1].T, torch.tensor([[-1.0, -1.0, 1.0]] * 2))
+
+
+def test_paired_crops_cut_the_pixels_each_latent_window_decodes_to():
+    pixels = torch.arange(2 * 3 * 64 * 64, dtype=torch.float32).reshape(2, 3, 64, 64)
+    latents = pixels[:, :, ::VAE_SCALE_FACTOR, ::VAE_SCALE_FACTOR]  # cell corners
+    z, x = paired_crops(latents, pixels, 6, 3, torch.Generator().manual_seed(0))
+    assert z.shape == (6, 3, 3, 3) and x.shape == (6, 3, 3 * VAE_SCALE_FACTOR, 3 * VAE_SCALE_FACTOR)
+    assert torch.equal(x[:, :, ::VAE_SCALE_FACTOR, ::VAE_SCALE_FACTOR], z)
+
+
+def test_edge_loss_sees_a_blurred_edge_but_not_a_colour_shift():
+    sharp = torch.zeros(1, 3, 8, 8)
+    sharp[..., 4:] = 1.0
+    blurred = sharp.clone()
+    blurred[..., 3:5] = 0.5
+    assert edge_loss(sharp, sharp + 0.25) == 0
+    assert edge_loss(blurred, sharp) > 0
+
+
+def test_sharpening_trains_the_decoder_and_leaves_the_encoder_alone():
+    vae = build_vae()
+    encoder = {k: v.clone() for k, v in vae.encoder.state_dict().items()}
+    decoder = {k: v.clone() for k, v in vae.decoder.state_dict().items()}
+    rng = random.Random(0)
+    pool = to_tensor(
+        [Image.new("RGB", (32, 32), PALETTE[rng.choice(list(PALETTE))]) for _ in range(4)]
+    )
+    sharpen_decoder(vae, pool, steps=2, batch=2, crop=2, lr=1e-3, seed=0, log=lambda _: None)
+    assert all(torch.equal(v, vae.encoder.state_dict()[k]) for k, v in encoder.items())
+    assert any(not torch.equal(v, vae.decoder.state_dict()[k]) for k, v in decoder.items())
 
 
 def test_generated_images_join_the_detector_data_with_their_labels():
