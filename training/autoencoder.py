@@ -53,6 +53,11 @@ def colour_anchor(pixels: torch.Tensor, factor: int = VAE_SCALE_FACTOR) -> torch
     return F.avg_pool2d(pixels, factor)
 
 
+def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 keeps flat regions exact; MSE punishes the rare large colour error."""
+    return (recon - target).abs().mean() + (recon - target).pow(2).mean()
+
+
 def train_vae(
     vae: AutoencoderTiny,
     pool: torch.Tensor,
@@ -80,7 +85,7 @@ def train_vae(
         z = vae.encode(x).latents
         noisy = z + latent_noise * torch.randn(z.shape, generator=gen)
         recon = vae.decode(noisy).sample
-        loss = (recon - x).abs().mean() + (recon - x).pow(2).mean()
+        loss = reconstruction_loss(recon, x)
         loss = loss + anchor_weight * (z[:, :3] - colour_anchor(x)).pow(2).mean()
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
@@ -145,7 +150,7 @@ def sharpen_decoder(
             group["lr"] = cosine_lr(step, steps, lr)
         z, x = paired_crops(latents, pool, batch, crop, gen)
         recon = vae.decode(z + latent_noise * torch.randn(z.shape, generator=gen)).sample
-        loss = (recon - x).abs().mean() + (recon - x).pow(2).mean() + edge_loss(recon, x)
+        loss = reconstruction_loss(recon, x) + edge_loss(recon, x)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
