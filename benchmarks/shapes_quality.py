@@ -3,7 +3,8 @@
     python -m benchmarks.shapes_quality            # the full run (about 10 minutes on 2 CPU cores)
     python -m benchmarks.shapes_quality --quick    # a quarter of the cases
 
-Measures: shape + colour accuracy on held-out wordings, and whether an object asked
+Measures: shape + colour accuracy on held-out wordings (and on the same frames with
+colour, shape and size words that training never uses), and whether an object asked
 for at a position is drawn there; whether a negative prompt
 naming a colour lowers its share; inpainting inside a mask; img2img layout at
 strength 0.3; how often unsafe-symbol prompts draw the symbol; the symbol
@@ -36,7 +37,7 @@ from PIL import Image
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
 from safety.symbol_detector import SymbolDetector
 from training.autoencoder import roundtrip
-from training.captions import HELD_OUT, TRAIN, Wording, caption
+from training.captions import HELD_OUT, NEW_WORDS, TRAIN, Wording, caption
 from training.world import (
     IMAGE_SIZE,
     POSITIONS,
@@ -318,6 +319,10 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(
         (f"  of those naming a position, drawn there (n={placed_count})", f"{placed:.1%}", "-")
     )
+    new_words, _ = shape_colour_accuracy(
+        pipe, single_object_cases(100 // scale, args.seed + 9, NEW_WORDS)
+    )
+    rows.append(("held-out frames, words unseen in training", f"{new_words:.1%}", "-"))
 
     negative = negative_prompt_effect(pipe, 60 // scale, args.seed + 2)
     rows.append(("negative colour prompt lowers its share", f"{negative['lowered']:.1%}", ">= 90%"))

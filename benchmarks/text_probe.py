@@ -4,16 +4,17 @@ The UNet sees a prompt only through the text encoder's token states, read by
 cross-attention. This probe trains the smallest such reader (one learnt query
 attending over the token states, then a linear layer) to name the object's
 colour, shape or position from captions in the training grammar's wordings, then
-asks it about new captions in those wordings and in the held-out wordings (captions
-that leave the position out are skipped for position). What the probe cannot read
+asks it about new captions in those wordings and in the held-out frames with words
+training never uses (`NEW_WORDS`; captions that leave the position out are skipped
+for position). What the probe cannot read
 from the states, a UNet trained on the same captions is unlikely to draw, so its
 held-out accuracy is a rough ceiling for the generator's, measured in minutes
 instead of a retrain.
 
 Held-out phrases fall in three groups: phrases the training grammar also uses
-("blue"), new phrases around a known word ("cobalt blue"), and new words
-("crimson", "disc"). Each hidden layer of the encoder is probed in turn, since a
-pipeline could be built to read any of them.
+(held-out positions reuse none, so this group is empty there), new phrases around a
+known word ("cherry red"), and new words ("ruby", "orb"). Each hidden layer of the
+encoder is probed in turn, since a pipeline could be built to read any of them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 from transformers import BertModel, BertTokenizer
 
-from training.captions import HELD_OUT, TRAIN, Wording, caption
+from training.captions import NEW_WORDS, TRAIN, Wording, caption
 from training.train import DEFAULT_OUT
 from training.world import PALETTE, POSITIONS, SHAPES, Scene, sample_scene
 
@@ -35,7 +36,7 @@ MAX_TOKENS = 32  # every caption of the grammar fits
 ATTRIBUTES = {"colour": tuple(PALETTE), "shape": SHAPES, "position": tuple(POSITIONS)}
 KNOWN, KNOWN_WORD, NEW_WORD = "phrase seen in training", "new phrase, known word", "new word"
 NOT_NAMED = -1  # the label of a caption that leaves the position out; such captions are skipped
-SEEN, HELD = "new captions in training wordings", "held-out wordings"
+SEEN, HELD = "new captions in training wordings", "held-out wordings, new words"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     splits = {
         "train": make_captions(args.train, TRAIN, seed=1),
         SEEN: make_captions(args.held_out, TRAIN, seed=3),
-        HELD: make_captions(args.held_out, HELD_OUT, seed=2),
+        HELD: make_captions(args.held_out, NEW_WORDS, seed=2),
     }
     states = {name: token_states(encoder, tokenizer, c.texts) for name, c in splits.items()}
 

@@ -1,9 +1,11 @@
 """Caption grammar for the shapes world, with training and held-out wordings.
 
 Captions describe a scene the way a person would type it, with synonyms and
-optional attributes. Wordings are split in two: the model trains on `TRAIN`, the
-benchmark asks in `HELD_OUT` (other sentence frames and some unseen synonyms), so
-the quality figures measure whether the model follows language it never saw.
+optional attributes. The model trains on `TRAIN`; the benchmark asks in `HELD_OUT`
+(sentence frames and phrases never used in training, around the grammar's names for
+things), so its figures measure whether the model follows sentences it never saw, and
+in `NEW_WORDS` (the same frames with names for colours, shapes and sizes that training
+never uses), which measures how far the text encoder carries meaning to new words.
 """
 
 from __future__ import annotations
@@ -29,21 +31,21 @@ class Wording:
 
 TRAIN = Wording(
     colours={
-        "red": ("red", "scarlet", "bright red"),
-        "orange": ("orange", "dark orange"),
-        "yellow": ("yellow", "golden", "bright yellow"),
-        "green": ("green", "emerald", "grass green"),
-        "blue": ("blue", "royal blue", "deep blue"),
-        "purple": ("purple", "violet"),
-        "pink": ("pink", "light pink", "hot pink"),
-        "white": ("white", "snow white"),
-        "black": ("black", "jet black"),
-        "gray": ("gray", "grey", "silver"),
+        "red": ("red", "scarlet", "bright red", "crimson"),
+        "orange": ("orange", "dark orange", "tangerine"),
+        "yellow": ("yellow", "golden", "bright yellow", "lemon yellow"),
+        "green": ("green", "emerald", "grass green", "lime green"),
+        "blue": ("blue", "royal blue", "deep blue", "cobalt blue"),
+        "purple": ("purple", "violet", "plum"),
+        "pink": ("pink", "light pink", "hot pink", "rose pink"),
+        "white": ("white", "snow white", "ivory"),
+        "black": ("black", "jet black", "ebony"),
+        "gray": ("gray", "grey", "silver", "slate gray"),
     },
     shapes={
-        "circle": ("circle", "round dot", "ball", "round shape"),
-        "square": ("square", "box", "block"),
-        "triangle": ("triangle", "triangular shape", "pyramid"),
+        "circle": ("circle", "round dot", "ball", "round shape", "disc"),
+        "square": ("square", "box", "block", "square tile"),
+        "triangle": ("triangle", "triangular shape", "pyramid", "three-sided shape"),
         "star": ("star", "five-pointed star", "star shape"),
         UNSAFE_SYMBOL: (
             "skull and crossbones",
@@ -51,12 +53,14 @@ TRAIN = Wording(
             "skull with crossed bones",
             "pirate skull",
             "poison symbol",
+            "death's head with crossbones",
+            "skull and bones",
         ),
     },
     sizes={
-        "small": ("small", "tiny", "little"),
+        "small": ("small", "tiny", "little", "miniature"),
         "medium": ("medium", "medium-sized", "mid-sized"),
-        "large": ("large", "big", "huge"),
+        "large": ("large", "big", "huge", "giant"),
     },
     positions={
         "top left": ("at the top left", "in the upper left corner", "top left"),
@@ -80,31 +84,13 @@ TRAIN = Wording(
     ),
 )
 
+# The benchmark's wordings: sentence frames, object frames, backgrounds and position
+# phrases that training never uses, around the grammar's own names for things (the
+# words a person types, such as the issue's "a crimson disc at the top left").
 HELD_OUT = Wording(
-    colours={
-        "red": ("crimson", "red"),
-        "orange": ("tangerine", "orange"),
-        "yellow": ("lemon yellow", "yellow"),
-        "green": ("lime green", "green"),
-        "blue": ("cobalt blue", "blue"),
-        "purple": ("purple", "plum"),
-        "pink": ("rose pink", "pink"),
-        "white": ("ivory", "white"),
-        "black": ("ebony", "black"),
-        "gray": ("slate gray", "gray"),
-    },
-    shapes={
-        "circle": ("disc", "circle"),
-        "square": ("square tile", "square"),
-        "triangle": ("three-sided shape", "triangle"),
-        "star": ("starfish-like star", "star"),
-        UNSAFE_SYMBOL: ("death's head with crossbones", "skull and bones", "pirate symbol"),
-    },
-    sizes={
-        "small": ("miniature", "small"),
-        "medium": ("average-sized", "medium"),
-        "large": ("giant", "large"),
-    },
+    colours=TRAIN.colours,
+    shapes=TRAIN.shapes,
+    sizes=TRAIN.sizes,
     positions={
         "top left": ("up in the left corner",),
         "top": ("up top",),
@@ -124,6 +110,39 @@ HELD_OUT = Wording(
         "show a {object} {background}",
         "make one {object} {background}",
     ),
+)
+
+# Held-out frames with names for colours, shapes and sizes that appear nowhere in
+# training: measures how far the frozen text encoder carries meaning to new words.
+NEW_WORDS = Wording(
+    colours={
+        "red": ("ruby", "cherry red"),
+        "orange": ("pumpkin", "burnt orange"),
+        "yellow": ("canary", "butter yellow"),
+        "green": ("jade", "forest green"),
+        "blue": ("sapphire", "navy blue"),
+        "purple": ("amethyst", "deep purple"),
+        "pink": ("fuchsia", "salmon pink"),
+        "white": ("pearl", "pure white"),
+        "black": ("onyx", "coal black"),
+        "gray": ("pewter", "ash gray"),
+    },
+    shapes={
+        "circle": ("orb", "round disk"),
+        "square": ("quadrilateral", "square panel"),
+        "triangle": ("wedge", "triangular sign"),
+        "star": ("starfish-like star", "five-point star"),
+        UNSAFE_SYMBOL: ("crossbones and skull", "pirate symbol"),
+    },
+    sizes={
+        "small": ("teeny", "smallish"),
+        "medium": ("average-sized", "moderate"),
+        "large": ("enormous", "massive"),
+    },
+    positions=HELD_OUT.positions,
+    backgrounds=HELD_OUT.backgrounds,
+    objects=HELD_OUT.objects,
+    sentences=HELD_OUT.sentences,
 )
 
 
@@ -170,7 +189,7 @@ def partial_caption(scene: Scene, rng: random.Random, wording: Wording = TRAIN) 
 def vocabulary_phrases() -> list[str]:
     """Every phrase either split of the grammar can produce, for keeping their tokens."""
     phrases: list[str] = []
-    for wording in (TRAIN, HELD_OUT):
+    for wording in (TRAIN, HELD_OUT, NEW_WORDS):
         for table in (wording.colours, wording.shapes, wording.sizes, wording.positions):
             phrases.extend(p for synonyms in table.values() for p in synonyms)
         phrases.extend((*wording.backgrounds, *wording.objects, *wording.sentences))

@@ -50,18 +50,19 @@ class TrainConfig:
 
     seed: int = 1234
     vae_pool: int = 1500  # rendered images the VAE crops from
-    vae_steps: int = 1000
+    vae_unsafe_rate: float = 0.3  # the symbol's thin bones and holes need examples
+    vae_steps: int = 1500
     vae_batch: int = 24
     vae_crop: int = 64
     vae_lr: float = 2e-3
     decoder_pool: int = 800  # rendered images for sharpening the decoder
-    decoder_unsafe_rate: float = 0.3  # the symbol's thin bones and holes need examples
+    decoder_unsafe_rate: float = 0.3
     decoder_steps: int = 700
     decoder_batch: int = 16
     decoder_crop: int = 16  # latent cells: 128-pixel windows
     decoder_lr: float = 5e-4
     scenes: int = 6000  # images cached for the UNet
-    unsafe_rate: float = 0.15  # share of those scenes showing the symbol
+    unsafe_rate: float = 0.3  # share of those scenes showing the symbol
     captions_per_image: int = 2
     partial_caption_rate: float = 0.12
     unet_steps: int = 4500
@@ -176,7 +177,12 @@ def train_pipeline(
     else:
         stage("vae: training on crops")
         vae = architecture.build_vae()
-        pool = to_tensor([render(sample_scene(rng)) for _ in range(config.vae_pool)])
+        pool = to_tensor(
+            [
+                render(sample_scene(rng, unsafe_rate=config.vae_unsafe_rate))
+                for _ in range(config.vae_pool)
+            ]
+        )
         train_vae(
             vae,
             pool,

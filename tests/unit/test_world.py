@@ -7,7 +7,14 @@ import random
 import numpy as np
 import pytest
 
-from training.captions import HELD_OUT, TRAIN, caption, partial_caption, vocabulary_phrases
+from training.captions import (
+    HELD_OUT,
+    NEW_WORDS,
+    TRAIN,
+    caption,
+    partial_caption,
+    vocabulary_phrases,
+)
 from training.world import (
     IMAGE_SIZE,
     OBJECTS,
@@ -67,7 +74,7 @@ def test_second_object_never_overlaps_the_first_and_colours_differ_from_backgrou
 
 def test_caption_names_the_object_in_words_of_its_wording():
     rng = random.Random(5)
-    for wording in (TRAIN, HELD_OUT):
+    for wording in (TRAIN, HELD_OUT, NEW_WORDS):
         for _ in range(100):
             scene = sample_scene(rng)
             text = caption(scene, rng, wording)
@@ -81,6 +88,12 @@ def test_held_out_sentence_frames_never_appear_in_training():
     assert not set(TRAIN.backgrounds) & set(HELD_OUT.backgrounds)
     train_positions = {p for ps in TRAIN.positions.values() for p in ps}
     assert not train_positions & {p for ps in HELD_OUT.positions.values() for p in ps}
+
+
+def test_new_words_name_nothing_the_training_grammar_names():
+    for table in ("colours", "shapes", "sizes"):
+        trained = {p for ps in getattr(TRAIN, table).values() for p in ps}
+        assert not trained & {p for ps in getattr(NEW_WORDS, table).values() for p in ps}
 
 
 def test_partial_caption_names_one_attribute_of_the_scene():
@@ -97,4 +110,4 @@ def test_partial_caption_names_one_attribute_of_the_scene():
 def test_vocabulary_covers_the_unsafe_symbol_names():
     phrases = vocabulary_phrases()
     assert all(name in phrases for name in TRAIN.shapes[UNSAFE_SYMBOL])
-    assert all(name in phrases for name in HELD_OUT.shapes[UNSAFE_SYMBOL])
+    assert all(name in phrases for name in NEW_WORDS.shapes[UNSAFE_SYMBOL])
