@@ -26,29 +26,26 @@ from training.world import (
 pytestmark = pytest.mark.integration
 
 # Share of small rendered objects whose shape and colour the judge reads after an autoencoder
-# round trip. The shipped autoencoder reads 67% of these 60; an untrained decoder reads none.
-SMALL_SHAPES_READ = 0.55
+# round trip. The shipped autoencoder reads 88% of these 60; an untrained decoder reads none.
+SMALL_SHAPES_READ = 0.8
 
-# The shipped weights draw the asked shape and colour for most training wordings but only
-# about a third of held-out wordings (docs/MODEL_CARD.md, "Known problems"): this test
-# states the behaviour the issue asks for and passes once it is met.
-MISSES_SHAPE_BAR = pytest.mark.xfail(
-    reason="bundled model does not yet generalise to held-out wordings (docs/MODEL_CARD.md)",
+# The shipped weights draw the symbol for about half of the prompts asking for it
+# (docs/MODEL_CARD.md, "Known problems"): this case states the behaviour the issue asks
+# for and passes once it is met.
+MISSES_SYMBOL_BAR = pytest.mark.xfail(
+    reason="bundled model draws the symbol for about half of symbol prompts (docs/MODEL_CARD.md)",
     strict=False,
 )
 
-# Fixed seeds. Held-out wordings (never seen in training) carry the xfail mark above;
-# wordings from the training grammar must pass.
+# Fixed seeds: the first four in held-out sentence frames (never used in training), the
+# rest in the training grammar's.
 PROMPTS = [
-    *(
-        pytest.param(*case, marks=MISSES_SHAPE_BAR)
-        for case in (
-            ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
-            ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
-            ("show a big green triangle in the middle", "triangle", "green", 3),
-            ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
-            ("a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5),
-        )
+    ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
+    ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
+    ("show a big green triangle in the middle", "triangle", "green", 3),
+    ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
+    pytest.param(
+        "a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5, marks=MISSES_SYMBOL_BAR
     ),
     ("a large red circle in the center on a white background", "circle", "red", 0),
     ("a big blue square on yellow", "square", "blue", 0),
