@@ -134,15 +134,16 @@ def build(
     train_symbol_detector(config, pipeline, detector_out, work_dir, stage)
 
 
+def rendered_pool(rng: random.Random, count: int, unsafe_rate: float) -> torch.Tensor:
+    """`count` rendered random scenes as one tensor, the symbol in about `unsafe_rate` of them."""
+    return to_tensor([render(sample_scene(rng, unsafe_rate=unsafe_rate)) for _ in range(count)])
+
+
 def sharpen(config: TrainConfig, vae: AutoencoderTiny, stage: Callable[[str], None]) -> None:
     """Sharpen the decoder on its own rendered pool (an independent random stream)."""
     stage(f"vae: sharpening the decoder, {config.decoder_steps} steps")
-    rng = random.Random(config.seed + 4)
-    pool = to_tensor(
-        [
-            render(sample_scene(rng, unsafe_rate=config.decoder_unsafe_rate))
-            for _ in range(config.decoder_pool)
-        ]
+    pool = rendered_pool(
+        random.Random(config.seed + 4), config.decoder_pool, config.decoder_unsafe_rate
     )
     sharpen_decoder(
         vae,
@@ -177,12 +178,7 @@ def train_pipeline(
     else:
         stage("vae: training on crops")
         vae = architecture.build_vae()
-        pool = to_tensor(
-            [
-                render(sample_scene(rng, unsafe_rate=config.vae_unsafe_rate))
-                for _ in range(config.vae_pool)
-            ]
-        )
+        pool = rendered_pool(rng, config.vae_pool, config.vae_unsafe_rate)
         train_vae(
             vae,
             pool,
