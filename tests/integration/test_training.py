@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline
+from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline, UNet2DConditionModel
 
 from safety.symbol_detector import SymbolDetector
 from training.train import CONFIGS, main
@@ -20,8 +20,9 @@ def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 
 
 def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
-    out, detector_out = tmp_path / "model", tmp_path / "detector"
-    main(["--config", "tiny", "--out", str(out), "--detector-out", str(detector_out)])
+    out, detector_out, work = tmp_path / "model", tmp_path / "detector", tmp_path / "work"
+    run = ["--config", "tiny", "--work-dir", str(work), "--detector-out", str(detector_out)]
+    main([*run, "--out", str(out)])
 
     index = json.loads((out / "model_index.json").read_text())
     assert index["safety_checker"] == [None, None]
@@ -41,6 +42,17 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     detector = SymbolDetector.load(detector_out)
     assert 0.0 <= detector.scores([image])[0] <= 1.0
 
+    # The refinement cycle starts from the first cycle's weights, which the work folder
+    # keeps, so a rerun redoes only the refinement (and the detector).
+    first_cycle = UNet2DConditionModel.from_pretrained(work / "unet")
+    assert not same(first_cycle.half(), pipe.unet.half())  # the bundle is saved in float16
+    capsys.readouterr()
+    main([*run, "--out", str(tmp_path / "rerun")])
+    log = capsys.readouterr().out
+    for reused in ("vae: reusing", "cache: reusing", "unet: reusing", "detector: reusing"):
+        assert reused in log
+    assert "unet: refining" in log and "vae: training" not in log
+
     # The decoder alone, sharpened in the saved pipeline: the latent space stays.
     before = StableDiffusionPipeline.from_pretrained(out).vae
     main(["--config", "tiny", "--only", "decoder", "--out", str(out)])
@@ -48,7 +60,7 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     assert same(before.encoder, after.encoder) and not same(before.decoder, after.decoder)
 
     # The detector alone, retrained for the saved pipeline; the second run reuses its images.
-    retrained, work = tmp_path / "retrained", tmp_path / "work"
+    retrained, work = tmp_path / "retrained", tmp_path / "detector-work"
     again = ["--config", "tiny", "--only", "detector", "--out", str(out), "--work-dir", str(work)]
     main([*again, "--detector-out", str(retrained)])
     assert list(work.glob("detector_images_*.pt"))
@@ -63,3 +75,4 @@ def test_tiny_config_is_a_shrunk_copy_of_the_full_one():
     tiny, full = CONFIGS["tiny"], CONFIGS["full"]
     assert tiny.seed == full.seed
     assert tiny.unet_steps < full.unet_steps and tiny.scenes < full.scenes
+    assert 0 < tiny.unet_refine_steps < full.unet_refine_steps
