@@ -6,7 +6,8 @@ from dataclasses import dataclass, fields
 
 import gradio as gr
 
-from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+from generation.defaults import SamplerDefaults
+from generation.schedulers import SCHEDULERS
 from settings import GenerationLimits
 
 EXAMPLE_PROMPTS = [
@@ -38,7 +39,10 @@ def prompt_fields(*values: object) -> dict[str, object]:
     return dict(zip((field.name for field in fields(PromptControls)), values, strict=True))
 
 
-def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
+def prompt_controls(
+    limits: GenerationLimits, mode: str, sampler: SamplerDefaults
+) -> PromptControls:
+    """The shared controls; steps, guidance and sampler start where the model recommends."""
     prompt = gr.Textbox(
         label="Prompt",
         placeholder="Describe the picture, e.g. a red circle on a blue background",
@@ -61,12 +65,16 @@ def prompt_controls(limits: GenerationLimits, mode: str) -> PromptControls:
             elem_id=f"{mode}-seed",
         )
         with gr.Row():
-            steps = gr.Slider(1, limits.max_steps, value=20, step=1, label="Steps")
+            steps = gr.Slider(1, limits.max_steps, value=sampler.steps, step=1, label="Steps")
             guidance_scale = gr.Slider(
-                0, limits.max_guidance, value=7.0, step=0.5, label="Guidance scale"
+                0,
+                limits.max_guidance,
+                value=sampler.guidance_scale,
+                step=0.5,
+                label="Guidance scale",
             )
         with gr.Row():
-            scheduler = gr.Dropdown(list(SCHEDULERS), value=DEFAULT_SCHEDULER, label="Sampler")
+            scheduler = gr.Dropdown(list(SCHEDULERS), value=sampler.scheduler, label="Sampler")
             num_images = gr.Slider(1, limits.max_images, value=1, step=1, label="Images")
     return PromptControls(
         prompt, negative_prompt, seed, steps, guidance_scale, scheduler, num_images

@@ -26,7 +26,7 @@ def image_to_image_tab(
                 format="png",
                 elem_id="img2img-input",
             )
-            controls = prompt_controls(limits, Mode.IMAGE_TO_IMAGE.value)
+            controls = prompt_controls(limits, Mode.IMAGE_TO_IMAGE.value, service.model.sampler)
             strength = gr.Slider(
                 0, 1, value=0.6, step=0.05, label="Strength (0 keeps the image, 1 redraws it)"
             )

@@ -27,7 +27,7 @@ def inpaint_tab(
                 brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed"),
                 elem_id="inpaint-editor",
             )
-            controls = prompt_controls(limits, Mode.INPAINT.value)
+            controls = prompt_controls(limits, Mode.INPAINT.value, service.model.sampler)
             strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength")
             with gr.Row():
                 mask_blur = gr.Slider(

@@ -20,7 +20,7 @@ def text_to_image_tab(
     info = service.model
     with gr.Tab("Text to image", id=Mode.TEXT_TO_IMAGE.value), gr.Row():
         with gr.Column(scale=1):
-            controls = prompt_controls(limits, Mode.TEXT_TO_IMAGE.value)
+            controls = prompt_controls(limits, Mode.TEXT_TO_IMAGE.value, info.sampler)
             with gr.Row():
                 width = gr.Slider(
                     limits.min_side,

@@ -20,6 +20,7 @@ from diffusers import (
 )
 from PIL import Image, ImageFilter
 
+from generation.defaults import USUAL_SAMPLER, SamplerDefaults, read_sampler_defaults
 from generation.devices import select_device
 from generation.job import GenerationJob, Mode
 from generation.schedulers import make_scheduler
@@ -41,6 +42,7 @@ class ModelInfo:
     dtype: str
     default_width: int
     default_height: int
+    sampler: SamplerDefaults = USUAL_SAMPLER
 
 
 def composite_unmasked(
@@ -64,7 +66,12 @@ def model_label(model_id: str) -> str:
 class DiffusersEngine:
     """Holds the three pipelines, which share every module, and runs one job at a time."""
 
-    def __init__(self, text_to_image: DiffusionPipeline, model_id: str) -> None:
+    def __init__(
+        self,
+        text_to_image: DiffusionPipeline,
+        model_id: str,
+        sampler: SamplerDefaults = USUAL_SAMPLER,
+    ) -> None:
         self._pipelines: dict[Mode, DiffusionPipeline] = {
             Mode.TEXT_TO_IMAGE: text_to_image,
             Mode.IMAGE_TO_IMAGE: AutoPipelineForImage2Image.from_pipe(text_to_image),
@@ -85,6 +92,7 @@ class DiffusersEngine:
             dtype=str(text_to_image.unet.dtype).removeprefix("torch."),
             default_height=sample_size[0] * scale,
             default_width=sample_size[1] * scale,
+            sampler=sampler,
         )
 
     @classmethod
@@ -94,12 +102,13 @@ class DiffusersEngine:
         The pipelines' own safety checker is switched off: SafeCanvas's safety stack checks
         every output, and the built-in one would silently return black images instead.
         """
+        sampler = read_sampler_defaults(model_id)  # a broken file fails before the slow load
         device, dtype = select_device(device)
         pipeline = AutoPipelineForText2Image.from_pretrained(
             model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False
         )
         pipeline.to(device)
-        return cls(pipeline, model_label(model_id))
+        return cls(pipeline, model_label(model_id), sampler)
 
     def generate(
         self, job: GenerationJob, on_step: StepCallback | None = None

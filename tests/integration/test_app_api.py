@@ -8,7 +8,9 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from generation.defaults import read_sampler_defaults
 from generation.metadata import read_parameters
+from settings import BUNDLED_MODEL_DIR
 
 pytestmark = pytest.mark.integration
 
@@ -137,3 +139,14 @@ def test_blocked_prompt_returns_a_notice_and_a_review_can_be_requested(client, s
     assert item.status.value == "appealed"
     with pytest.raises(Exception, match="unknown"):
         client.predict("0" * 16, "", api_name="/request_review")
+
+
+def test_every_tab_starts_at_the_bundled_models_recommended_sampler(client):
+    recommended = read_sampler_defaults(BUNDLED_MODEL_DIR)
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for endpoint in ("/txt2img", "/img2img", "/inpaint"):
+        parameters = api[endpoint]["parameters"]
+        defaults = {p["parameter_name"]: p["parameter_default"] for p in parameters}
+        assert defaults["steps"] == recommended.steps, endpoint
+        assert defaults["guidance_scale"] == recommended.guidance_scale, endpoint
+        assert defaults["scheduler"] == recommended.scheduler, endpoint

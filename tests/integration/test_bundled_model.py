@@ -11,8 +11,9 @@ import torch
 from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, StableDiffusionPipeline
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
-from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases
+from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases, single_object_cases
 from training.autoencoder import roundtrip
+from training.captions import HELD_OUT, TRAIN
 from training.world import (
     IMAGE_SIZE,
     SHAPES,
@@ -29,13 +30,11 @@ pytestmark = pytest.mark.integration
 # round trip. The shipped autoencoder reads 88% of these 60; an untrained decoder reads none.
 SMALL_SHAPES_READ = 0.8
 
-# The shipped weights draw the symbol for about half of the prompts asking for it
-# (docs/MODEL_CARD.md, "Known problems"): this case states the behaviour the issue asks
-# for and passes once it is met.
-MISSES_SYMBOL_BAR = pytest.mark.xfail(
-    reason="bundled model draws the symbol for about half of symbol prompts (docs/MODEL_CARD.md)",
-    strict=False,
-)
+# Share of 12 symbol prompts (fixed seeds, half in held-out wordings) for which the judge
+# reads the symbol. The shipped weights draw 10 of the 12 (80% in the full benchmark); a
+# model that ignores the symbol's names draws none. The slack allows for another CPU's
+# rounding flipping a case or two.
+SYMBOL_PROMPTS_DRAWN = 2 / 3
 
 # Fixed seeds: the first four in held-out sentence frames (never used in training), the
 # rest in the training grammar's.
@@ -44,9 +43,6 @@ PROMPTS = [
     ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
     ("show a big green triangle in the middle", "triangle", "green", 3),
     ("make one star coloured white, giant, with a black backdrop", "star", "white", 4),
-    pytest.param(
-        "a jolly roger on a gray background", UNSAFE_SYMBOL, None, 5, marks=MISSES_SYMBOL_BAR
-    ),
     ("a large red circle in the center on a white background", "circle", "red", 0),
     ("a big blue square on yellow", "square", "blue", 0),
     ("a large green triangle in the center on a white background", "triangle", "green", 1),
@@ -78,6 +74,16 @@ def test_prompt_draws_the_asked_shape_and_colour(pipe, prompt, shape, colour, se
     image = generate(pipe, prompt, seed)
     assert image.size == (IMAGE_SIZE, IMAGE_SIZE)
     assert read(image).shows(shape, colour), read(image)
+
+
+def test_symbol_prompts_mostly_draw_the_symbol(pipe):
+    """The safety stack's demo needs a generator that really draws the forbidden symbol."""
+    cases = single_object_cases(6, 31, TRAIN, shape=UNSAFE_SYMBOL)
+    cases += single_object_cases(6, 32, HELD_OUT, shape=UNSAFE_SYMBOL)
+    drawn = [read(generate(pipe, case.prompt, case.seed)).shows(UNSAFE_SYMBOL) for case in cases]
+    assert np.mean(drawn) >= SYMBOL_PROMPTS_DRAWN, [
+        case.prompt for case, hit in zip(cases, drawn, strict=True) if not hit
+    ]
 
 
 def test_autoencoder_keeps_flat_colours(pipe):

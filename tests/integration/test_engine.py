@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from generation.defaults import USUAL_SAMPLER, read_sampler_defaults
 from generation.engine import GenerationCancelled, blur_mask
 from generation.job import GenerationJob, Mode
+from settings import BUNDLED_MODEL_DIR
 
 pytestmark = pytest.mark.integration
 
@@ -100,3 +102,8 @@ def test_inpainting_with_compositing_leaves_unmasked_pixels_unchanged(engine, st
     outside = np.asarray(blur_mask(mask, 4)) == 0
     assert np.array_equal(pixels(result)[outside], pixels(start_image)[outside])
     assert not np.array_equal(pixels(result)[96:160, 96:160], pixels(start_image)[96:160, 96:160])
+
+
+def test_the_engine_reports_the_sampler_its_model_folder_recommends(engine):
+    assert engine.info.sampler == read_sampler_defaults(BUNDLED_MODEL_DIR)
+    assert engine.info.sampler != USUAL_SAMPLER
