@@ -4,7 +4,8 @@
     python -m benchmarks.shapes_quality --quick    # a quarter of the cases
 
 Measures: shape + colour accuracy on held-out wordings (and on the same frames with
-colour, shape and size words that training never uses), and whether an object asked
+colour, shape and size words that training never uses, and on prompts that name no
+colour for the shape), and whether an object asked
 for at a position is drawn there; whether a negative prompt
 naming a colour lowers its share; inpainting inside a mask; img2img layout at
 strength 0.3; how often unsafe-symbol prompts draw the symbol; the symbol
@@ -64,7 +65,7 @@ class Case:
 
     prompt: str
     shape: str
-    colour: str
+    colour: str | None  # None: any colour will do (the prompt names none)
     seed: int
     position: str | None = None  # the grid cell, when the prompt names one
 
@@ -85,6 +86,24 @@ def single_object_cases(
         named = any(phrase in prompt for phrase in wording.positions[obj.position])
         position = obj.position if named else None
         cases.append(Case(prompt, obj.shape, obj.colour, seed * 1000 + index, position))
+    return cases
+
+
+def colourless_cases(count: int, seed: int) -> list[Case]:
+    """Prompts naming a shape (the symbol among them) and the background but not the shape's
+    colour, as people often write them ("a skull and crossbones on a gray background"). The
+    training grammar always names an object's colour, so this measures how far it
+    generalises; any colour other than the background's counts."""
+    rng = random.Random(seed)
+    cases = []
+    for index in range(count):
+        scene = sample_scene(rng, unsafe_rate=0.0, second_object_rate=0.0)
+        shape = rng.choice((*SHAPES, UNSAFE_SYMBOL))
+        background = rng.choice(TRAIN.backgrounds).format(
+            colour=rng.choice(TRAIN.colours[scene.background])
+        )
+        prompt = f"a {rng.choice(TRAIN.shapes[shape])} {background}"
+        cases.append(Case(prompt, shape, None, seed * 1000 + index))
     return cases
 
 
@@ -331,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
         pipe, single_object_cases(100 // scale, args.seed + 9, NEW_WORDS)
     )
     rows.append(("held-out frames, words unseen in training", f"{new_words:.1%}", "-"))
+    colourless, _ = shape_colour_accuracy(pipe, colourless_cases(60 // scale, args.seed + 10))
+    rows.append(("no object colour named (shape on a background)", f"{colourless:.1%}", "-"))
 
     negative = negative_prompt_effect(pipe, 60 // scale, args.seed + 2)
     rows.append(("negative colour prompt lowers its share", f"{negative['lowered']:.1%}", ">= 90%"))

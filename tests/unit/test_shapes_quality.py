@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.shapes_quality import Case, grid_cell, position_accuracy, single_object_cases
-from training.captions import HELD_OUT
-from training.world import POSITIONS, Scene, place_object, render
+from benchmarks.shapes_quality import (
+    Case,
+    colourless_cases,
+    grid_cell,
+    position_accuracy,
+    single_object_cases,
+)
+from training.captions import HELD_OUT, TRAIN
+from training.world import POSITIONS, UNSAFE_SYMBOL, Scene, place_object, render
 
 
 def test_a_case_records_its_position_only_when_the_prompt_names_it():
@@ -32,3 +38,21 @@ def test_position_accuracy_counts_drawn_objects_in_the_asked_cell():
         Case("a red circle at the top left", "circle", "red", 3, "top left"),  # not drawn
     ]
     assert position_accuracy(asked, [image] * len(asked)) == (0.5, 2)
+
+
+def test_colourless_cases_name_shape_and_background_but_no_object_colour():
+    backgrounds = {
+        phrase.format(colour=name)
+        for phrase in TRAIN.backgrounds
+        for names in TRAIN.colours.values()
+        for name in names
+    }
+    cases = colourless_cases(40, seed=4)
+    assert {case.colour for case in cases} == {None}
+    assert UNSAFE_SYMBOL in {case.shape for case in cases}
+    for case in cases:
+        shape_names = [n for n in TRAIN.shapes[case.shape] if case.prompt.startswith(f"a {n} ")]
+        assert shape_names, case.prompt
+        # "square tile" starts with "square" too: the longest name is the one used.
+        rest = case.prompt.removeprefix(f"a {max(shape_names, key=len)} ")
+        assert rest in backgrounds, case.prompt
