@@ -24,7 +24,9 @@ import torch
 from PIL import Image, ImageFilter
 
 from benchmarks.shapes_judge import read
+from generation.schedulers import make_scheduler
 from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
+from training.architecture import RECOMMENDED_SAMPLER
 from training.autoencoder import cosine_lr
 from training.captions import caption
 from training.world import UNSAFE_SYMBOL, render, sample_scene
@@ -55,21 +57,28 @@ Labelled = tuple[Image.Image, float]  # an image and 1.0 if it shows the symbol
 
 @torch.no_grad()
 def generate(
-    pipeline, count: int, seed: int, unsafe_rate: float, steps: int = 20, batch: int = 8
+    pipeline, count: int, seed: int, unsafe_rate: float, batch: int = 8
 ) -> list[Image.Image]:
     """`count` images the generator draws for captions of random scenes, the symbol
     asked for in about `unsafe_rate` of them.
 
-    Default settings (20 steps, the pipeline's guidance), so they look like what
-    the app shows; the seed fixes both the captions and the noise.
+    At the sampler settings the model recommends (what the app starts at), so they look
+    like what the app shows; the seed fixes both the captions and the noise.
     """
+    sampler = RECOMMENDED_SAMPLER
+    pipeline.scheduler = make_scheduler(sampler.scheduler, pipeline.scheduler.config)
     rng = random.Random(seed)
     prompts = [caption(sample_scene(rng, unsafe_rate=unsafe_rate), rng) for _ in range(count)]
     images = []
     for start in range(0, count, batch):
         chunk = prompts[start : start + batch]
         generator = torch.Generator().manual_seed(seed + start)
-        images += pipeline(chunk, num_inference_steps=steps, generator=generator).images
+        images += pipeline(
+            chunk,
+            num_inference_steps=sampler.steps,
+            guidance_scale=sampler.guidance_scale,
+            generator=generator,
+        ).images
     return images
 
 
