@@ -9,7 +9,9 @@ from benchmarks.shapes_quality import (
     colourless_cases,
     grid_cell,
     position_accuracy,
+    share_with_interval,
     single_object_cases,
+    wilson_interval,
 )
 from training.captions import HELD_OUT, TRAIN
 from training.world import POSITIONS, UNSAFE_SYMBOL, Scene, place_object, render
@@ -56,3 +58,12 @@ def test_colourless_cases_name_shape_and_background_but_no_object_colour():
         # "square tile" starts with "square" too: the longest name is the one used.
         rest = case.prompt.removeprefix(f"a {max(shape_names, key=len)} ")
         assert rest in backgrounds, case.prompt
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    low, high = wilson_interval(0.8, 100)
+    assert (round(low, 4), round(high, 4)) == (0.7112, 0.8666)
+    low, high = wilson_interval(0.0, 200)  # no false positives still leaves a margin
+    assert low == 0.0 and round(high, 4) == 0.0188
+    assert wilson_interval(1.0, 80)[1] == 1.0
+    assert share_with_interval(0.8, 100) == "80.0% (71-87)"
