@@ -18,6 +18,7 @@ seconds per image.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import random
 import statistics
@@ -36,8 +37,7 @@ from diffusers import (
 from PIL import Image
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
-from generation.defaults import read_sampler_defaults
-from generation.schedulers import make_scheduler
+from generation.defaults import read_sampler_defaults, use_sampler
 from safety.symbol_detector import SymbolDetector
 from training.autoencoder import roundtrip
 from training.captions import HELD_OUT, NEW_WORDS, TRAIN, Wording, caption
@@ -57,6 +57,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = REPO_ROOT / "assets" / "models" / "safecanvas-shapes"
 DETECTOR_DIR = REPO_ROOT / "assets" / "models" / "symbol-detector"
 LAYOUT_IOU = 0.7  # img2img keeps the layout when foreground masks overlap this much
+# A run draws about 1,500 images: read each model folder's recommendation once.
+recommended_sampler = functools.cache(read_sampler_defaults)
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,7 @@ def generate(pipe, prompt: str, seed: int, **kwargs) -> Image.Image:
     Sampler, steps and guidance are the ones the model's folder recommends (what the app's
     controls start at), unless `kwargs` say otherwise; so the figures are what a user gets.
     """
-    sampler = read_sampler_defaults(pipe.name_or_path)
-    pipe.scheduler = make_scheduler(sampler.scheduler, pipe.scheduler.config)
-    settings = {"num_inference_steps": sampler.steps, "guidance_scale": sampler.guidance_scale}
+    settings = use_sampler(pipe, recommended_sampler(pipe.name_or_path))
     generator = torch.Generator().manual_seed(seed)
     return pipe(
         prompt,
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
 
     pipe = StableDiffusionPipeline.from_pretrained(args.model)
     pipe.set_progress_bar_config(disable=True)
-    sampler = read_sampler_defaults(args.model)
+    sampler = recommended_sampler(pipe.name_or_path)
     img2img = AutoPipelineForImage2Image.from_pipe(pipe)
     inpaint = AutoPipelineForInpainting.from_pipe(pipe)
     for derived in (img2img, inpaint):  # from_pipe does not carry the setting over

@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS, make_scheduler
 
 DEFAULTS_FILE = "sampler_defaults.json"
 
@@ -42,6 +42,16 @@ class SamplerDefaults:
 
 
 USUAL_SAMPLER = SamplerDefaults()  # what most Stable Diffusion UIs start at
+
+
+def use_sampler(pipeline, sampler: SamplerDefaults) -> dict[str, float | int]:
+    """Put the sampler on a diffusers pipeline; returns the call's steps and guidance.
+
+    For scripts that draw many images at a model's recommended settings (the benchmark,
+    the detector's training images); the app's engine takes them from each job instead.
+    """
+    pipeline.scheduler = make_scheduler(sampler.scheduler, pipeline.scheduler.config)
+    return {"num_inference_steps": sampler.steps, "guidance_scale": sampler.guidance_scale}
 
 
 def read_sampler_defaults(model_id: str | Path) -> SamplerDefaults:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from generation.defaults import USUAL_SAMPLER
 from generation.job import GenerationJob, Mode
-from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+from generation.schedulers import SCHEDULERS
 from service.errors import InvalidRequest
 from service.images import ImageSource, fit_size, mask_from_layer, open_upload, to_rgb
 from settings import GenerationLimits
@@ -30,12 +31,12 @@ class GenerationRequest:
     prompt: str
     negative_prompt: str = ""
     seed: int | float | str | None = None
-    steps: int | float = 20
-    guidance_scale: float = 7.0
+    steps: int | float = USUAL_SAMPLER.steps
+    guidance_scale: float = USUAL_SAMPLER.guidance_scale
     width: int | float | None = None
     height: int | float | None = None
     num_images: int | float = 1
-    scheduler: str = DEFAULT_SCHEDULER
+    scheduler: str = USUAL_SAMPLER.scheduler
     strength: float = 0.75
     image: ImageSource | None = None
     # An editor layer (painted where alpha > 0) or a plain mask (painted where not black).

@@ -24,7 +24,7 @@ import torch
 from PIL import Image, ImageFilter
 
 from benchmarks.shapes_judge import read
-from generation.schedulers import make_scheduler
+from generation.defaults import use_sampler
 from safety.symbol_detector import SymbolDetector, SymbolNet, preprocess
 from training.architecture import RECOMMENDED_SAMPLER
 from training.autoencoder import cosine_lr
@@ -65,20 +65,14 @@ def generate(
     At the sampler settings the model recommends (what the app starts at), so they look
     like what the app shows; the seed fixes both the captions and the noise.
     """
-    sampler = RECOMMENDED_SAMPLER
-    pipeline.scheduler = make_scheduler(sampler.scheduler, pipeline.scheduler.config)
+    settings = use_sampler(pipeline, RECOMMENDED_SAMPLER)
     rng = random.Random(seed)
     prompts = [caption(sample_scene(rng, unsafe_rate=unsafe_rate), rng) for _ in range(count)]
     images = []
     for start in range(0, count, batch):
         chunk = prompts[start : start + batch]
         generator = torch.Generator().manual_seed(seed + start)
-        images += pipeline(
-            chunk,
-            num_inference_steps=sampler.steps,
-            guidance_scale=sampler.guidance_scale,
-            generator=generator,
-        ).images
+        images += pipeline(chunk, generator=generator, **settings).images
     return images
 
 
