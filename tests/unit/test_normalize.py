@@ -65,7 +65,18 @@ def test_leetspeak_inside_words_is_read_as_letters(leet, plain):
     assert normalize(leet).leet == plain
 
 
-@pytest.mark.parametrize("text", ["3 cats", "4k wallpaper", "1920s car", "3d render", "1 2 3"])
+@pytest.mark.parametrize(
+    ("leet", "plain"),
+    [("h473", "hate"), ("7h353 r475", "these rats"), ("5h17", "shit"), ("1d34", "idea")],
+)
+def test_a_word_with_one_letter_left_is_read_when_it_gives_a_known_word(leet, plain):
+    assert normalize(leet).leet == plain
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 cats", "4k wallpaper", "1920s car", "3d render", "1 2 3", "1080p", "8080", "7175", "x100"],
+)
 def test_numbers_that_are_not_leetspeak_stay(text):
     assert read_leetspeak(text) == text
 
