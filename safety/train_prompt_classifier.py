@@ -1,7 +1,8 @@
 """Train the prompt classifier head: `python -m safety.train_prompt_classifier`.
 
-A one-hidden-layer ReLU network over MiniLM embeddings of normalised prompts (the
-guard's own int8 embedder, so training sees the vectors the guard will see),
+An ensemble of one-hidden-layer ReLU networks over MiniLM embeddings of normalised
+prompts (the guard's own int8 embedder, so training sees the vectors the guard will see),
+stored as the single wider network that averages their logits,
 trained on the training split of the public sets in `datasets/` (noisy ones
 down-weighted, see `SET_WEIGHTS`) plus the policy's own examples, and written
 to the path the policy names (`assets/classifiers/`).
@@ -51,6 +52,12 @@ SAFE_EXAMPLE_WEIGHT = 1.0
 # split, recall at 2% pooled benign FP: 66% at full weight, 79% at a quarter).
 SET_WEIGHTS = {"i2p/hard": 0.25}
 HIDDEN = 512
+# Networks trained from different seeds and averaged (a deep ensemble, Lakshminarayanan
+# et al., 2017). One network is sure of itself on text unlike its training data ("Why can
+# Black people not levitate?" scored 1.00 hate); members disagree there, so the average
+# is less sure. Head alone on the test split, thresholds calibrated out of fold: one
+# network blocked 85.1% of plainly unsafe and 1.5% of benign prompts, five merged 87.2% and 1.3%.
+MEMBERS = 5
 DROPOUT = 0.3
 EPOCHS = 100
 BATCH = 512
@@ -102,11 +109,12 @@ def fit_head(
     labels: np.ndarray,
     weights: np.ndarray,
     n_classes: int,
+    seed: int = SEED,
 ) -> tuple[Layer, ...]:
     """A class-balanced, weighted one-hidden-layer ReLU network, trained with AdamW and
-    dropout from a fixed seed; returns its layers as float32 arrays for `ClassifierHead`."""
-    generator = torch.Generator().manual_seed(SEED)
-    torch.manual_seed(SEED)
+    dropout from `seed`; returns its layers as float32 arrays for `ClassifierHead`."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     x = torch.from_numpy(np.asarray(embeddings, dtype=np.float32))
     y = torch.from_numpy(labels).long()
     counts = np.bincount(labels, weights=weights, minlength=n_classes)
@@ -134,6 +142,36 @@ def fit_head(
     )
 
 
+def merge_members(members: Sequence[tuple[Layer, ...]]) -> tuple[Layer, ...]:
+    """One network whose logits are the mean of the members' logits: their hidden layers
+    side by side, their output layers scaled by 1/len(members). The guard loads it as any
+    other head, so an ensemble costs one wider matrix product, not a new file format."""
+    if any(len(layers) != 2 for layers in members):
+        raise ValueError("only one-hidden-layer members can be merged")
+    hidden = (
+        np.concatenate([layers[0][0] for layers in members]),
+        np.concatenate([layers[0][1] for layers in members]),
+    )
+    out = (
+        np.concatenate([layers[1][0] for layers in members], axis=1) / len(members),
+        np.mean([layers[1][1] for layers in members], axis=0),
+    )
+    return tuple((w.astype(np.float32), b.astype(np.float32)) for w, b in (hidden, out))
+
+
+def fit_ensemble(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_classes: int,
+    members: int = MEMBERS,
+) -> tuple[Layer, ...]:
+    """`members` networks from seeds SEED, SEED + 1, ..., merged into one head."""
+    return merge_members(
+        [fit_head(embeddings, labels, weights, n_classes, SEED + k) for k in range(members)]
+    )
+
+
 def out_of_fold_scores(
     embeddings: np.ndarray,
     labels: np.ndarray,
@@ -147,7 +185,7 @@ def out_of_fold_scores(
     scores = np.zeros((len(labels), len(classes)))
     for k in range(folds):
         held = fold == k
-        layers = fit_head(embeddings[~held], labels[~held], weights[~held], len(classes))
+        layers = fit_ensemble(embeddings[~held], labels[~held], weights[~held], len(classes))
         head = ClassifierHead(tuple(classes), layers)
         scores[held] = head.against_safe(embeddings[held])
     return scores
@@ -267,7 +305,7 @@ def train(
     embeddings = embed([item.text for item, _ in rows])
     labels = np.array([index[item.label] for item, _ in rows])
     weights = np.array([weight for _, weight in rows])
-    layers = fit_head(embeddings, labels, weights, len(classes))
+    layers = fit_ensemble(embeddings, labels, weights, len(classes))
     from_data = np.array([item.source != "policy" for item, _ in rows])
     oof = out_of_fold_scores(embeddings, labels, weights, classes)
     calibration = calibrate(
@@ -282,6 +320,7 @@ def train(
         "policy_version": policy.version,
         "data_digest": data_digest,
         "hidden": HIDDEN,
+        "members": MEMBERS,
         "dropout": DROPOUT,
         "epochs": EPOCHS,
         "set_weights": SET_WEIGHTS,

@@ -10,7 +10,9 @@ from safety.train_prompt_classifier import (
     SET_WEIGHTS,
     calibrate,
     choose_threshold,
+    fit_ensemble,
     fit_head,
+    merge_members,
     out_of_fold_scores,
     training_rows,
 )
@@ -92,6 +94,39 @@ def test_head_learns_what_no_single_plane_separates():
     head = ClassifierHead(("safe", "sexual"), fit_head(embeddings, labels, np.ones(400), 2))
     accuracy = float(((head.against_safe(embeddings)[:, 1] >= 0.5) == (labels == 1)).mean())
     assert accuracy > 0.95
+
+
+def random_member(rng: np.random.Generator, hidden: int, classes: int):
+    return (
+        (rng.normal(size=(hidden, EMBEDDING_DIM)), rng.normal(size=hidden)),
+        (rng.normal(size=(classes, hidden)), rng.normal(size=classes)),
+    )
+
+
+def test_a_merged_ensemble_gives_the_mean_of_its_members_logits():
+    rng = np.random.default_rng(4)
+    members = [random_member(rng, hidden, 3) for hidden in (8, 16, 8)]
+    embeddings = rng.normal(size=(10, EMBEDDING_DIM))
+    classes = ("safe", "sexual", "hate")
+    merged = ClassifierHead(classes, merge_members(members)).logits(embeddings)
+    each = [ClassifierHead(classes, layers).logits(embeddings) for layers in members]
+    np.testing.assert_allclose(merged, np.mean(each, axis=0), rtol=1e-4, atol=1e-4)
+
+
+def test_only_one_hidden_layer_members_merge():
+    rng = np.random.default_rng(5)
+    hidden, out = random_member(rng, 8, 2)
+    with pytest.raises(ValueError):
+        merge_members([(hidden, hidden, out)])
+
+
+def test_ensemble_members_start_from_different_seeds():
+    rng = np.random.default_rng(6)
+    embeddings = rng.normal(size=(64, EMBEDDING_DIM))
+    labels = rng.integers(0, 2, size=64)
+    (hidden_weight, _), _ = fit_ensemble(embeddings, labels, np.ones(64), 2, members=2)
+    first, second = np.split(hidden_weight, 2)
+    assert not np.allclose(first, second)
 
 
 def test_sets_labelled_by_their_images_count_less(policy):
