@@ -8,7 +8,9 @@ driver errors into one `StoreError` the service can show as a clear message.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 #: Any constant: replicas starting together take this advisory lock to migrate one at a time.
 _MIGRATION_LOCK_KEY = 0x5AFEC0DE
+
+#: Pause between tries when another connection is switching a new file to WAL.
+_WAL_RETRY_S = 0.01
 
 _READ_ONLY = "safecanvas_read_only"
 _NOT_DURABLE = "safecanvas_not_durable"
@@ -84,7 +89,7 @@ def open_engine(
             connect_args={"timeout": write_timeout_s, "check_same_thread": False},
             **common,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, write_timeout_s)
         if parsed.database and parsed.database != ":memory:":
             _SQLITE_WRITE_GATES[engine] = _WriteGate(_file_lock(parsed.database), write_timeout_s)
     elif parsed.get_backend_name() == "postgresql":
@@ -107,7 +112,7 @@ def open_engine(
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, write_timeout_s: float) -> None:
     """WAL for concurrent readers, full sync so an acknowledged write survives power
     loss (relaxed per transaction for rate-limit counts, see `transaction`).
 
@@ -120,12 +125,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        _enable_wal(dbapi_connection, write_timeout_s)
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "secure_delete=ON",
-        ):
+        for pragma in ("foreign_keys=ON", "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -135,6 +137,26 @@ def _configure_sqlite(engine: Engine) -> None:
         synchronous = "NORMAL" if options.get(_NOT_DURABLE) else "FULL"
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.exec_driver_sql("BEGIN" if options.get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def _enable_wal(dbapi_connection: Any, timeout_s: float) -> None:
+    """Switch the file to WAL, waiting up to `timeout_s` for other connections.
+
+    The switch needs an exclusive lock, and SQLite answers "database is locked"
+    at once, without its busy handler, when another connection is switching
+    the same new file at that moment (replicas opening a fresh database
+    together). WAL persists in the file, so the first switch wins and later
+    ones find nothing to do.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_S)
 
 
 def _file_lock(database: str) -> threading.Lock:

@@ -4,6 +4,8 @@ tests/integration/test_store_backends.py."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -258,6 +260,24 @@ def test_a_locked_database_raises_store_error_and_keeps_nothing_half_written(
         assert store.review_queue(ReviewStatus.PENDING) == []
         reference_id = store.record_event(make_event(clock))
         assert store.get_event(reference_id) is not None
+
+
+def test_opening_waits_while_another_connection_holds_a_new_file(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once, without its busy timeout, while
+    another connection holds a write lock on a file still in rollback mode;
+    replicas opening a fresh database together hit exactly this."""
+    path = tmp_path / "safecanvas.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE placeholder (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        with EventStore.from_url(f"sqlite:///{path}", write_timeout_s=5) as store:
+            assert store.get_event("no-such-reference") is None
+    finally:
+        release.join()
+        holder.close()
 
 
 def test_a_database_path_that_cannot_exist_raises_store_error(tmp_path: Path) -> None:
