@@ -6,7 +6,9 @@ of benign prompts blocked (false positives), for SafeCanvas's guard and for a
 plain LDNOOBW keyword list, better-profanity, alt-profanity-check and the
 spaCy NSFW prompt classifier `en-prompt-nsfw-pipeline-bilstm`; then the same
 on the unsafe sets after four obfuscations. Peers with a score are also read
-at the threshold that gives them our pooled false-positive rate.
+at the threshold that gives them our pooled false-positive rate, and at the one
+that gives them the issue's bar (2%), which bounds the recall ratio any guard
+meeting that bar can reach.
 Speed: one prompt at a time through the whole guard (p50, p95), and batched.
 
 Needs `requirements-bench.txt`. Takes a few minutes on two CPU cores.
@@ -43,6 +45,7 @@ PLAIN_UNSAFE = (
 )
 # Benign sets of chat messages rather than image prompts, pooled apart as well as with the rest.
 CHAT_BENIGN = ("hatecheck/non_hateful", "openai/clean", "xstest/safe")
+BENIGN_FP_BAR = 0.02  # the issue's bar for pooled benign false positives
 BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
 HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
 LEET = str.maketrans("aeiost", "431057")
@@ -266,6 +269,12 @@ def _quality(
     )
     _print_table("Per set (test split; '+kind' = obfuscated copy)", header, table)
     _print_table("Pooled", header, summary)
+    if matched:
+        _print_table(
+            f"Tunable peers at the bar's false-positive rate ({BENIGN_FP_BAR:.0%} of all benign)",
+            ["peer", "benign FP %", "plainly unsafe recall %", "3x that %"],
+            _peers_at_fp(scores, [d for d in detectors if d.name in matched], benign, plain),
+        )
 
     guard_verdicts = [verdicts[r.text] for n in unsafe for r in sets[n]]
     truth = [r.label for n in unsafe for r in sets[n]]
@@ -281,6 +290,31 @@ def _quality(
         ["category", "n", "blocked %", "as this category %"],
         per_category,
     )
+
+
+def _peers_at_fp(
+    scores: dict[str, dict[str, np.ndarray]],
+    peers: Sequence[Detector],
+    benign: Sequence[str],
+    plain: Sequence[str],
+) -> list[list[str]]:
+    """Each peer's plainly-unsafe recall at the threshold that blocks `BENIGN_FP_BAR` of
+    the benign prompts. A guard inside the bar has at most 100% recall, so where three
+    times a peer's recall passes 100% the "3x the best peer" bar cannot be met with it."""
+    rows = []
+    for peer in peers:
+        benign_scores = np.concatenate([scores[peer.name][n] for n in benign])
+        threshold = float(np.quantile(benign_scores, 1 - BENIGN_FP_BAR)) + 1e-9
+        recall = np.concatenate([scores[peer.name][n] for n in plain]) >= threshold
+        rows.append(
+            [
+                peer.name,
+                _cell(benign_scores >= threshold),
+                _cell(recall),
+                f"{300 * recall.mean():5.1f}",
+            ]
+        )
+    return rows
 
 
 def _context(
