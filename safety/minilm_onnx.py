@@ -99,10 +99,6 @@ def build_session(model_path: Path):
         quantize_int8(float_graph, int8_graph)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only; the quantised graph's notes are noise
-        # Idle worker threads sleep instead of spinning, so the CPU goes to the work that
-        # follows in the same process: the classifier head's BLAS threads (spinning tripled
-        # a prompt's p50, 1.8 to 5.8 ms, once the head grew to 2,560 units) and generation.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(
             str(int8_graph), options, providers=["CPUExecutionProvider"]
         )

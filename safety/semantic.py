@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from safety.minilm_onnx import build_session, minilm_path
 from safety.policy import Policy
@@ -191,6 +192,7 @@ class SemanticClassifier:
 
     def __init__(self, embedder: Embedder, policy: Policy, head: ClassifierHead | None) -> None:
         self._embedder = embedder
+        self._blas = ThreadpoolController()
         self._categories = policy.categories
         self._floor = policy.similarity_floor
         self._span = policy.similarity_ceiling - policy.similarity_floor
@@ -211,8 +213,13 @@ class SemanticClassifier:
         if not texts:
             return []
         embeddings = self._embedder.embed(list(texts))
-        by_head = self._head.against_safe(embeddings) if self._head else None
-        similarity = embeddings @ self._example_vectors.T
+        # ONNX Runtime's threads spin for a moment after the embedder returns, waiting for
+        # more work, and numpy's BLAS threads would fight them for the cores. One BLAS
+        # thread does these small products sooner. Against stopping the spinning instead:
+        # p50 3.3 -> 2.7 ms, p95 9.1 -> 7.0 ms, batched 447 -> 545 prompts/s.
+        with self._blas.limit(limits=1, user_api="blas"):
+            by_head = self._head.against_safe(embeddings) if self._head else None
+            similarity = embeddings @ self._example_vectors.T
         results: list[list[CategoryScore]] = [[] for _ in texts]
         for category in self._categories:
             columns = self._example_columns[category.id]

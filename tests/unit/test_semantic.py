@@ -5,12 +5,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController
 
 from safety.semantic import (
     EMBEDDING_DIM,
     MAX_TOKENS,
     ClassifierHead,
     ClassifierLoadError,
+    SemanticClassifier,
     build_semantic_classifier,
 )
 
@@ -122,3 +124,26 @@ def test_against_safe_reads_each_class_against_safe_alone():
     probabilities = three.probabilities(rows)
     expected = probabilities[:, 1] / (probabilities[:, 1] + probabilities[:, 0])
     assert np.allclose(three.against_safe(rows)[:, 1], expected)
+
+
+class RandomEmbedder:
+    """Unit vectors that depend only on the text: enough to drive the scoring code."""
+
+    max_tokens = MAX_TOKENS
+
+    def embed(self, texts):
+        rows = [np.random.default_rng(len(t)).normal(size=EMBEDDING_DIM) for t in texts]
+        vectors = np.array(rows, dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_scoring_leaves_numpys_blas_threads_as_it_found_them(policy):
+    """Scoring runs its products on one BLAS thread; the rest of the process keeps its own."""
+    blas = ThreadpoolController().select(user_api="blas")
+    before = [lib["num_threads"] for lib in blas.info()]
+    classifier = SemanticClassifier(RandomEmbedder(), policy, head())
+    scores = classifier.score(["a cat", "a dog on a skateboard"])
+    assert [len(row) for row in scores] == [len(policy.categories)] * 2
+    assert [
+        lib["num_threads"] for lib in ThreadpoolController().select(user_api="blas").info()
+    ] == before
