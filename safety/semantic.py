@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,11 @@ from safety.verdict import Finding
 
 EMBEDDING_DIM = 384
 SAFE_CLASS = "safe"
+
+
+#: threadpoolctl's limit saves and restores a process-wide setting, so two threads
+#: scoring at once could restore each other's "one thread" for good; they take turns.
+_BLAS_LIMIT_LOCK = threading.Lock()
 
 
 class ClassifierLoadError(RuntimeError):
@@ -217,7 +223,7 @@ class SemanticClassifier:
         # more work, and numpy's BLAS threads would fight them for the cores. One BLAS
         # thread does these small products sooner. Against stopping the spinning instead:
         # p50 3.3 -> 2.7 ms, p95 9.1 -> 7.0 ms, batched 447 -> 545 prompts/s.
-        with self._blas.limit(limits=1, user_api="blas"):
+        with _BLAS_LIMIT_LOCK, self._blas.limit(limits=1, user_api="blas"):
             by_head = self._head.against_safe(embeddings) if self._head else None
             similarity = embeddings @ self._example_vectors.T
         results: list[list[CategoryScore]] = [[] for _ in texts]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,12 @@ def test_scoring_leaves_numpys_blas_threads_as_it_found_them(policy):
     assert [
         lib["num_threads"] for lib in ThreadpoolController().select(user_api="blas").info()
     ] == before
+
+
+def test_threads_scoring_at_once_leave_numpys_blas_threads_as_they_found_them(policy):
+    blas = ThreadpoolController().select(user_api="blas")
+    before = [lib["num_threads"] for lib in blas.info()]
+    classifier = SemanticClassifier(RandomEmbedder(), policy, head())
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: classifier.score([f"prompt {i}"] * 8), range(400)))
+    assert [lib["num_threads"] for lib in blas.info()] == before
