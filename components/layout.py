@@ -31,9 +31,35 @@ SCROLL_TO_RULE = """<script>
 </script>"""
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's default look, with the heavy faces of its fonts taken from the bold files.
+
+    The default theme loads Source Sans Pro and IBM Plex Mono at weights 400 and 600, and
+    the 600 files that Gradio 6.31 ships are cut down (Source Sans Pro's holds 55 glyphs,
+    whose only letters are A and B), so every semibold heading drew those two letters in
+    another face, small and thin ("Blocked: ..."). The bold files are complete, and weight
+    600 text falls back to them.
+    """
+    return gr.themes.Default(
+        font=(
+            gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),
+            "ui-sans-serif",
+            "system-ui",
+            "sans-serif",
+        ),
+        font_mono=(
+            gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)),
+            "ui-monospace",
+            "Consolas",
+            "monospace",
+        ),
+    )
+
+
 def launch_options() -> dict[str, object]:
-    """What `launch()` needs beside the Blocks (Gradio 6 takes `head` and `css` there)."""
-    return {"head": SCROLL_TO_RULE, "css": NOTICE_CSS}
+    """What `launch()` needs beside the Blocks (Gradio 6 takes `theme`, `head` and `css`
+    there)."""
+    return {"theme": theme(), "head": SCROLL_TO_RULE, "css": NOTICE_CSS}
 
 
 def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:

@@ -36,6 +36,33 @@ def test_blocked_prompt_shows_a_notice_naming_the_rule(page, screenshot):
     screenshot("blocked-prompt")
 
 
+# Letters that the page's text font at `weight` lacks: drawn with that font first and
+# then two different fallbacks, a letter the font has is the same width both times.
+LETTERS_THE_FONT_LACKS = """async (weight) => {
+  const heading = document.querySelector("h1");
+  const family = getComputedStyle(heading).fontFamily.split(",")[0];
+  const context = document.createElement("canvas").getContext("2d");
+  const width = async (fallback, letter) => {
+    const font = `${weight} 40px ${family}, ${fallback}`;
+    await document.fonts.load(font, letter);
+    context.font = font;
+    return context.measureText(letter).width;
+  };
+  const lacking = [];
+  for (const letter of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+    if ((await width("monospace", letter)) !== (await width("serif", letter))) lacking.push(letter);
+  }
+  return lacking.join("");
+}"""
+
+
+@pytest.mark.parametrize("weight", [400, 600])
+def test_the_text_font_draws_every_letter_at_regular_and_semibold_weight(page, weight):
+    """Gradio's own semibold file holds A and B and no other letter, so headings such as
+    a notice's "Blocked: ..." mixed two typefaces in one word."""
+    assert page.evaluate(LETTERS_THE_FONT_LACKS, weight) == ""
+
+
 def test_a_named_public_figure_shown_harmed_gets_the_deception_notice(page, screenshot):
     generate(page, "emma watson in lingerie")
     notice = page.locator("#txt2img-notice")
