@@ -154,6 +154,8 @@ def _enable_wal(dbapi_connection: Any, timeout_s: float) -> None:
             dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
             return
         except sqlite3.OperationalError as error:
+            # "database is locked" is SQLITE_BUSY's message; its code is on the error
+            # only from Python 3.11, and this project supports 3.10.
             if "locked" not in str(error) or time.monotonic() >= deadline:
                 raise
             time.sleep(_WAL_RETRY_S)
