@@ -217,7 +217,7 @@ def _quality(
     for d in detectors:
         if d.tunable:
             pooled = np.concatenate([scores[d.name][n] for n in benign])
-            matched[d.name] = float(np.quantile(pooled, 1 - our_fpr)) + 1e-9
+            matched[d.name] = _threshold_blocking(pooled, our_fpr)
 
     header = ["set", "kind", "n", *[d.name for d in detectors], *[f"{n}@ourFP" for n in matched]]
     table = []
@@ -292,6 +292,11 @@ def _quality(
     )
 
 
+def _threshold_blocking(benign_scores: np.ndarray, share: float) -> float:
+    """The score threshold at which a peer blocks `share` of the benign prompts."""
+    return float(np.quantile(benign_scores, 1 - share)) + 1e-9
+
+
 def _peers_at_fp(
     scores: dict[str, dict[str, np.ndarray]],
     peers: Sequence[Detector],
@@ -304,7 +309,7 @@ def _peers_at_fp(
     rows = []
     for peer in peers:
         benign_scores = np.concatenate([scores[peer.name][n] for n in benign])
-        threshold = float(np.quantile(benign_scores, 1 - BENIGN_FP_BAR)) + 1e-9
+        threshold = _threshold_blocking(benign_scores, BENIGN_FP_BAR)
         recall = np.concatenate([scores[peer.name][n] for n in plain]) >= threshold
         rows.append(
             [

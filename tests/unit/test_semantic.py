@@ -138,22 +138,23 @@ class RandomEmbedder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def blas_threads() -> list[int]:
+    """How many threads each BLAS library loaded in this process uses now."""
+    return [lib["num_threads"] for lib in ThreadpoolController().select(user_api="blas").info()]
+
+
 def test_scoring_leaves_numpys_blas_threads_as_it_found_them(policy):
     """Scoring runs its products on one BLAS thread; the rest of the process keeps its own."""
-    blas = ThreadpoolController().select(user_api="blas")
-    before = [lib["num_threads"] for lib in blas.info()]
+    before = blas_threads()
     classifier = SemanticClassifier(RandomEmbedder(), policy, head())
     scores = classifier.score(["a cat", "a dog on a skateboard"])
     assert [len(row) for row in scores] == [len(policy.categories)] * 2
-    assert [
-        lib["num_threads"] for lib in ThreadpoolController().select(user_api="blas").info()
-    ] == before
+    assert blas_threads() == before
 
 
 def test_threads_scoring_at_once_leave_numpys_blas_threads_as_they_found_them(policy):
-    blas = ThreadpoolController().select(user_api="blas")
-    before = [lib["num_threads"] for lib in blas.info()]
+    before = blas_threads()
     classifier = SemanticClassifier(RandomEmbedder(), policy, head())
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: classifier.score([f"prompt {i}"] * 8), range(400)))
-    assert [lib["num_threads"] for lib in blas.info()] == before
+    assert blas_threads() == before
