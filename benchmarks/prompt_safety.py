@@ -6,9 +6,9 @@ of benign prompts blocked (false positives), for SafeCanvas's guard and for a
 plain LDNOOBW keyword list, better-profanity, alt-profanity-check and the
 spaCy NSFW prompt classifier `en-prompt-nsfw-pipeline-bilstm`; then the same
 on the unsafe sets after four obfuscations. Peers with a score are also read
-at the threshold that gives them our pooled false-positive rate, and at the one
-that gives them the issue's bar (2%), which bounds the recall ratio any guard
-meeting that bar can reach.
+at the threshold that gives them our pooled false-positive rate. Last, the guard
+and those peers are compared at equal false-positive rates up to the issue's bar
+(2%): the guard is made stricter by raising all its thresholds together.
 Speed: one prompt at a time through the whole guard (p50, p95), and batched.
 
 Needs `requirements-bench.txt`. Takes a few minutes on two CPU cores.
@@ -22,14 +22,21 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from safety.guard import PromptGuard, build_prompt_guard
+from safety.guard import (
+    ERROR_CHECK,
+    ESCALATION_CHECK,
+    PromptGuard,
+    build_prompt_guard,
+    combine_findings,
+)
 from safety.policy import Policy, load_policy
 from safety.prompt_datasets import DATASETS_DIR, SAFE, LabelledPrompt, load_sets, split
+from safety.semantic import SemanticClassifier
 from safety.verdict import Action, Verdict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +52,10 @@ PLAIN_UNSAFE = (
 )
 # Benign sets of chat messages rather than image prompts, pooled apart as well as with the rest.
 CHAT_BENIGN = ("hatecheck/non_hateful", "openai/clean", "xstest/safe")
-BENIGN_FP_BAR = 0.02  # the issue's bar for pooled benign false positives
+# Benign false-positive rates at which the guard and the peers are compared (the issue's
+# bar is 2%), and the log-odds steps by which the guard's thresholds are raised to get there.
+EQUAL_FP_RATES = (0.005, 0.01, 0.015, 0.02)
+STRICTER_SHIFTS = tuple(np.arange(0.0, 8.01, 0.25))
 BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
 HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
 LEET = str.maketrans("aeiost", "431057")
@@ -178,13 +188,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         name: _sample(rows, args.limit) for name, rows in split(load_sets(), "test").items() if rows
     }
     if not args.speed_only:
-        _quality(ours, verdicts, sets, peers=not args.no_peers)
+        _quality(ours, guard.policy, verdicts, sets, peers=not args.no_peers)
         _context(guard.policy, verdicts, sets)
     _speed(guard, sets)
 
 
 def _quality(
     ours: Detector,
+    policy: Policy,
     verdicts: dict[str, Verdict],
     sets: dict[str, list[LabelledPrompt]],
     peers: bool = True,
@@ -270,10 +281,22 @@ def _quality(
     _print_table("Per set (test split; '+kind' = obfuscated copy)", header, table)
     _print_table("Pooled", header, summary)
     if matched:
+        texts = {n: [r.text for r in sets[n]] for n in (*benign, *plain)}
+        curve = [
+            (
+                np.mean([_blocked_under(stricter, verdicts[t]) for n in benign for t in texts[n]]),
+                np.mean([_blocked_under(stricter, verdicts[t]) for n in plain for t in texts[n]]),
+            )
+            for stricter in (_stricter(policy, shift) for shift in STRICTER_SHIFTS)
+        ]
+        peers = [d for d in detectors if d.name in matched]
         _print_table(
-            f"Tunable peers at the bar's false-positive rate ({BENIGN_FP_BAR:.0%} of all benign)",
-            ["peer", "benign FP %", "plainly unsafe recall %", "3x that %"],
-            _peers_at_fp(scores, [d for d in detectors if d.name in matched], benign, plain),
+            "At equal false-positive rates: SafeCanvas made stricter (all thresholds raised "
+            "together) beside the tunable peers; plainly unsafe recall %",
+            ["benign FP %", "SafeCanvas @ its FP", *[p.name for p in peers], "ours / best peer"],
+            _at_equal_false_positives(
+                curve, scores, peers, benign, plain, (*EQUAL_FP_RATES, float(our_fpr))
+            ),
         )
 
     guard_verdicts = [verdicts[r.text] for n in unsafe for r in sets[n]]
@@ -297,28 +320,77 @@ def _threshold_blocking(benign_scores: np.ndarray, share: float) -> float:
     return float(np.quantile(benign_scores, 1 - share)) + 1e-9
 
 
-def _peers_at_fp(
+def _stricter(policy: Policy, shift: float) -> Policy:
+    """`policy` with every category's warn and block thresholds moved `shift` up in
+    log-odds: one knob that traces the guard's own trade-off between false positives and
+    recall. Thresholds only rise, so the findings recorded under `policy` still hold
+    every score the stricter policy can act on."""
+
+    def raised(threshold: float) -> float:
+        odds = np.log(threshold / (1 - threshold)) if 0 < threshold < 1 else None
+        return threshold if odds is None else float(1 / (1 + np.exp(-(odds + shift))))
+
+    return replace(
+        policy,
+        categories=tuple(
+            replace(
+                c,
+                warn_threshold=raised(c.warn_threshold),
+                block_threshold=raised(c.block_threshold),
+            )
+            for c in policy.categories
+        ),
+    )
+
+
+def _blocked_under(policy: Policy, verdict: Verdict) -> bool:
+    """Whether `policy` blocks a prompt whose checks gave `verdict` under a looser policy.
+    Escalations are derived again; a refusal before any check ran stays a refusal."""
+    findings = [f for f in verdict.findings if f.check != ESCALATION_CHECK]
+    if not findings or any(f.check == ERROR_CHECK for f in findings):
+        return not verdict.allowed
+    kept = [
+        f
+        for f in findings
+        if f.check != SemanticClassifier.name
+        or f.score >= policy.category(f.category).warn_threshold
+    ]
+    return not combine_findings(policy, kept).allowed
+
+
+def _at_equal_false_positives(
+    our_curve: Sequence[tuple[float, float]],
     scores: dict[str, dict[str, np.ndarray]],
     peers: Sequence[Detector],
     benign: Sequence[str],
     plain: Sequence[str],
+    rates: Sequence[float],
 ) -> list[list[str]]:
-    """Each peer's plainly-unsafe recall at the threshold that blocks `BENIGN_FP_BAR` of
-    the benign prompts. A guard inside the bar has at most 100% recall, so where three
-    times a peer's recall passes 100% the "3x the best peer" bar cannot be met with it."""
+    """At each benign false-positive rate: our best plainly-unsafe recall among the
+    operating points (`our_curve`, pairs of FP and recall) that stay within it, each
+    tunable peer's recall at the threshold blocking that share of benign prompts, and the
+    ratio of ours to the best peer's, which the issue wants at least 3. Where even the
+    strictest point blocks more benign prompts than the rate, ours counts as no recall."""
     rows = []
-    for peer in peers:
-        benign_scores = np.concatenate([scores[peer.name][n] for n in benign])
-        threshold = _threshold_blocking(benign_scores, BENIGN_FP_BAR)
-        recall = np.concatenate([scores[peer.name][n] for n in plain]) >= threshold
-        rows.append(
-            [
-                peer.name,
-                _cell(benign_scores >= threshold),
-                _cell(recall),
-                f"{300 * recall.mean():5.1f}",
-            ]
-        )
+    for rate in rates:
+        within = [(fp, recall) for fp, recall in our_curve if fp <= rate + 1e-9]
+        if within:
+            fp, ours = max(within, key=lambda point: point[1])
+            line = [f"{100 * rate:.1f}", f"{100 * ours:5.1f} @ {100 * fp:.1f}"]
+        else:  # the keyword blocks alone exceed this rate
+            ours = 0.0
+            line = [f"{100 * rate:.1f}", f"none (least {100 * min(our_curve)[0]:.1f})"]
+        best = 0.0
+        for peer in peers:
+            benign_scores = np.concatenate([scores[peer.name][n] for n in benign])
+            threshold = _threshold_blocking(benign_scores, rate)
+            recall = float(
+                (np.concatenate([scores[peer.name][n] for n in plain]) >= threshold).mean()
+            )
+            best = max(best, recall)
+            line.append(f"{100 * recall:5.1f}")
+        line.append(f"{ours / best:4.1f}" if best else ("inf" if ours else "n/a"))
+        rows.append(line)
     return rows
 
 
