@@ -15,6 +15,7 @@ from pathlib import Path
 
 from safety.data_dir import default_data_dir, default_database_url
 from safety.identity import trusted_proxies_default
+from safety.moderators import Moderators
 from safety.ratelimit import RateLimits
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -56,6 +57,8 @@ class Settings:
     generation_concurrency: int = 1
     limits: GenerationLimits = field(default_factory=GenerationLimits)
     symbol_detector_dir: Path = REPO_ROOT / "assets" / "models" / "symbol-detector"
+    # Accounts for the review tab; without any, the Space has no review tab.
+    moderators: Moderators = field(default_factory=Moderators)
 
     @property
     def resolved_database_url(self) -> str:
@@ -135,4 +138,5 @@ def load_settings(
         generation_concurrency=int(
             environ.get("SAFECANVAS_GENERATION_CONCURRENCY", defaults.generation_concurrency)
         ),
+        moderators=Moderators.parse(environ.get("SAFECANVAS_MODERATORS", "")),
     )

@@ -300,6 +300,22 @@ class EventStore:
             images = _thumbnails(connection, [item.id for item, _ in rows])
         return [_review_item(item, event, images.get(item.id, ())) for item, event in rows]
 
+    def review_item(self, reference_id: str) -> ReviewItem:
+        """The queued item for one request, whatever its status; `UnknownReference` if the
+        request never needed review (or was purged)."""
+        query = (
+            select(ReviewItemRow, EventRow)
+            .join(EventRow, EventRow.id == ReviewItemRow.event_id)
+            .where(EventRow.reference_id == reference_id)
+        )
+        with transaction(self.engine, read_only=True) as connection:
+            row = Session(connection).execute(query).tuples().first()
+            if row is None:
+                raise UnknownReference(f"{reference_id} is not in the review queue")
+            item, event = row
+            images = _thumbnails(connection, [item.id])
+        return _review_item(item, event, images.get(item.id, ()))
+
     def resolve_review(
         self, reference_id: str, decision: ReviewStatus | str, moderator: str
     ) -> None:

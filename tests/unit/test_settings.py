@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from safety.moderators import ModeratorConfigError
 from settings import BUNDLED_MODEL_DIR, build_parser, load_settings
 
 
@@ -35,3 +36,17 @@ def test_help_lists_model_device_data_dir_and_share(capsys):
     text = capsys.readouterr().out
     for option in ("--model", "--device", "--data-dir", "--share"):
         assert option in text
+
+
+def test_moderator_accounts_come_from_the_environment():
+    assert not load_settings([], environ={}).moderators.enabled
+    environ = {"SAFECANVAS_MODERATORS": "alice:correct-horse-battery"}
+    assert (
+        load_settings([], environ=environ).moderators.authenticate("alice", "correct-horse-battery")
+        == "alice"
+    )
+
+
+def test_malformed_moderator_accounts_stop_the_app_from_starting():
+    with pytest.raises(ModeratorConfigError, match="at least 12 characters"):
+        load_settings([], environ={"SAFECANVAS_MODERATORS": "alice:short"})

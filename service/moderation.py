@@ -1,0 +1,140 @@
+"""The moderators' side of the service: read the review queue, decide, take down, ban.
+
+Every call names the moderator and their password and is authorised here, on the server,
+before anything is read or changed; the review tab is only one way to make these calls.
+Each change lands in the audit log under the moderator's name (the store does that inside
+the same transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from safety.clock import Clock, utc_now
+from safety.moderators import Moderators
+from safety.ratelimit import RateLimiter
+from safety.store import (
+    EventStore,
+    ModerationRecord,
+    ReviewItem,
+    ReviewStatus,
+    StoreError,
+    UnknownReference,
+)
+from service.errors import InvalidRequest, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_BAN_HOURS = 24 * 365
+OPEN = "open"  # the queue's default view: appealed items first, then pending ones
+QUEUE_VIEWS = (OPEN, *(status.value for status in ReviewStatus))
+
+
+class ModerationDesk:
+    """What a signed-in moderator can do, each call authorised on its own."""
+
+    def __init__(
+        self,
+        moderators: Moderators,
+        store: EventStore,
+        limiter: RateLimiter,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._moderators = moderators
+        self._store = store
+        self._limiter = limiter
+        self._clock = clock
+
+    @property
+    def enabled(self) -> bool:
+        return self._moderators.enabled
+
+    def sign_in(self, name: str, password: str) -> str:
+        """The moderator's name, or `NotAuthorised`; failures are logged without the password."""
+        try:
+            return self._moderators.authenticate(name, password)
+        except PermissionError:
+            log.warning("moderator sign-in refused for name %r", str(name)[:64])
+            raise
+
+    def queue(self, name: str, password: str, view: str = OPEN) -> list[ReviewItem]:
+        self.sign_in(name, password)
+        if view not in QUEUE_VIEWS:
+            raise InvalidRequest(f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
+        return _in_store(
+            lambda: self._store.review_queue(None if view == OPEN else view), _READ_FAILED
+        )
+
+    def item(self, name: str, password: str, reference_id: str) -> ReviewItem:
+        self.sign_in(name, password)
+        reference_id = _reference(reference_id)
+        return _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
+
+    def decide(self, name: str, password: str, reference_id: str, decision: str) -> ReviewItem:
+        """Uphold or overturn the verdict on one queued request."""
+        moderator = self.sign_in(name, password)
+        reference_id = _reference(reference_id)
+        if decision not in (ReviewStatus.UPHELD.value, ReviewStatus.OVERTURNED.value):
+            raise InvalidRequest("A decision is either upheld or overturned.")
+        _in_store(
+            lambda: self._store.resolve_review(reference_id, decision, moderator), _WRITE_FAILED
+        )
+        return _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
+
+    def take_down(self, name: str, password: str, reference_id: str) -> int:
+        """Delete the thumbnails kept for one request now; returns how many went."""
+        moderator = self.sign_in(name, password)
+        reference_id = _reference(reference_id)
+        return _in_store(lambda: self._store.takedown(reference_id, moderator), _WRITE_FAILED)
+
+    def ban(self, name: str, password: str, reference_id: str, hours: float, reason: str) -> str:
+        """Stop the client behind one request from generating for `hours`; returns a
+        sentence saying until when. The moderator never sees the client's hash."""
+        moderator = self.sign_in(name, password)
+        reference_id = _reference(reference_id)
+        if not 1 <= (hours or 0) <= MAX_BAN_HOURS:
+            raise InvalidRequest(f"A ban lasts between 1 hour and {MAX_BAN_HOURS:,} hours.")
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidRequest("Say why, for the audit log.")
+        item = _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
+        until = self._clock() + timedelta(hours=hours)
+        _in_store(
+            lambda: self._limiter.ban(
+                item.event.client_hash, until, f"{reason} (request {reference_id})", moderator
+            ),
+            _WRITE_FAILED,
+        )
+        return (
+            f"The client behind `{reference_id}` cannot generate until {until:%Y-%m-%d %H:%M} UTC."
+        )
+
+    def audit_log(self, name: str, password: str, limit: int = 50) -> list[ModerationRecord]:
+        self.sign_in(name, password)
+        return _in_store(lambda: self._store.moderation_log(limit), _READ_FAILED)
+
+
+_READ_FAILED = "The review queue cannot be read right now."
+_WRITE_FAILED = "That action was not saved. Nothing changed; please try again."
+
+
+def _in_store(call: Callable[[], T], failure: str) -> T:
+    """Run one store call, turning its errors into sentences for the moderator."""
+    try:
+        return call()
+    except UnknownReference:
+        raise InvalidRequest("No queued request has that reference.") from None
+    except StoreError as error:
+        log.error("moderation store call failed: %s", error)
+        raise ServiceUnavailable(failure) from error
+
+
+def _reference(reference_id: str) -> str:
+    reference_id = (reference_id or "").strip()
+    if not reference_id:
+        raise InvalidRequest("Pick a request from the queue first.")
+    return reference_id

@@ -1,0 +1,124 @@
+"""The moderators' desk on a real SQLite store: every call is authorised on the server,
+and every change is in the audit log under the moderator's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from safety.moderators import Moderators, NotAuthorised
+from safety.ratelimit import RateLimiter, RateLimits
+from safety.store import EventStore, ReviewStatus
+from service.errors import InvalidRequest
+from service.moderation import ModerationDesk
+from tests.unit.conftest import FakeClock
+from tests.unit.test_store import CLIENT, FINDINGS, THUMBNAIL, make_event
+
+NAME, PASSWORD = "alice", "correct-horse-battery"
+
+
+@pytest.fixture
+def limiter(store: EventStore, clock: FakeClock) -> RateLimiter:
+    return RateLimiter(store, RateLimits(per_minute=None, per_day=None), clock=clock)
+
+
+@pytest.fixture
+def desk(store: EventStore, limiter: RateLimiter, clock: FakeClock) -> ModerationDesk:
+    return ModerationDesk(Moderators.parse(f"{NAME}:{PASSWORD}"), store, limiter, clock=clock)
+
+
+@pytest.fixture
+def queued(store: EventStore, clock: FakeClock) -> str:
+    """A blocked request in the queue, with its blurred thumbnail."""
+    reference_id = store.record_event(make_event(clock))
+    store.add_review_item(reference_id, "blocked", THUMBNAIL, FINDINGS)
+    return reference_id
+
+
+def test_the_queue_shows_appealed_requests_first(desk, store, clock, queued) -> None:
+    clock.advance(60)
+    later = store.record_event(make_event(clock, prompt="a second request"))
+    store.add_review_item(later, "blocked", None, FINDINGS)
+    store.appeal(later, "it was a cooking video")
+
+    items = desk.queue(NAME, PASSWORD)
+
+    assert [i.reference_id for i in items] == [later, queued]
+    assert [i.reference_id for i in desk.queue(NAME, PASSWORD, "appealed")] == [later]
+    assert desk.item(NAME, PASSWORD, queued).thumbnails == (THUMBNAIL,)
+
+
+def test_every_call_refuses_a_wrong_password_and_changes_nothing(desk, store, queued) -> None:
+    wrong = (NAME, "not-the-password")
+    calls = [
+        lambda: desk.queue(*wrong),
+        lambda: desk.item(*wrong, queued),
+        lambda: desk.decide(*wrong, queued, "overturned"),
+        lambda: desk.take_down(*wrong, queued),
+        lambda: desk.ban(*wrong, queued, 24, "spam"),
+        lambda: desk.audit_log(*wrong),
+    ]
+    for call in calls:
+        with pytest.raises(NotAuthorised):
+            call()
+    item = store.review_item(queued)
+    assert item.status == ReviewStatus.PENDING and item.thumbnails == (THUMBNAIL,)
+    assert store.moderation_log() == []
+
+
+def test_a_decision_is_recorded_with_the_moderators_name(desk, store, queued) -> None:
+    item = desk.decide(NAME, PASSWORD, queued, "overturned")
+
+    assert item.status == ReviewStatus.OVERTURNED and item.moderator == NAME
+    assert queued not in [i.reference_id for i in desk.queue(NAME, PASSWORD)]
+    [record] = desk.audit_log(NAME, PASSWORD)
+    assert (record.moderator, record.action, record.target) == (NAME, "review:overturned", queued)
+
+
+@pytest.mark.parametrize("decision", ["pending", "appealed", "deleted", ""])
+def test_only_uphold_and_overturn_are_decisions(desk, queued, decision) -> None:
+    with pytest.raises(InvalidRequest):
+        desk.decide(NAME, PASSWORD, queued, decision)
+
+
+def test_a_takedown_deletes_the_thumbnails_at_once(desk, queued) -> None:
+    assert desk.take_down(NAME, PASSWORD, queued) == 1
+    item = desk.item(NAME, PASSWORD, queued)
+    assert item.thumbnails == () and item.taken_down_at is not None
+    assert desk.audit_log(NAME, PASSWORD)[0].action == "takedown"
+
+
+def test_a_ban_stops_the_client_behind_the_request(desk, limiter, clock, queued) -> None:
+    assert limiter.acquire(CLIENT).allowed
+
+    said = desk.ban(NAME, PASSWORD, queued, 48, "repeated attempts at gore")
+
+    assert "2026-03-03 12:00" in said and CLIENT not in said
+    decision = limiter.acquire(CLIENT)
+    assert not decision.allowed and decision.reason == "banned"
+    [record] = desk.audit_log(NAME, PASSWORD)
+    assert record.action == "ban" and record.moderator == NAME
+    assert record.note == f"repeated attempts at gore (request {queued})"
+    clock.advance(48 * 3600 + 1)
+    assert limiter.acquire(CLIENT).allowed
+
+
+@pytest.mark.parametrize(
+    ("hours", "reason"), [(0, "spam"), (0.5, "spam"), (10**6, "spam"), (24, " ")]
+)
+def test_a_ban_needs_a_sane_length_and_a_reason(desk, limiter, queued, hours, reason) -> None:
+    with pytest.raises(InvalidRequest):
+        desk.ban(NAME, PASSWORD, queued, hours, reason)
+    assert limiter.acquire(CLIENT).allowed
+
+
+@pytest.mark.parametrize("reference_id", ["", "   ", "no-such-reference"])
+def test_an_unknown_reference_is_a_clear_error(desk, reference_id) -> None:
+    with pytest.raises(InvalidRequest):
+        desk.item(NAME, PASSWORD, reference_id)
+    with pytest.raises(InvalidRequest):
+        desk.decide(NAME, PASSWORD, reference_id, "upheld")
+
+
+def test_an_unknown_queue_view_is_a_clear_error(desk) -> None:
+    with pytest.raises(InvalidRequest):
+        desk.queue(NAME, PASSWORD, "everything")
