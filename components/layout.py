@@ -7,10 +7,12 @@ import gradio as gr
 from components.image_to_image import image_to_image_tab
 from components.inpaint import inpaint_tab
 from components.notice import NOTICE_CSS
+from components.review import review_tab
 from components.tab import wire_results
 from components.terms_gate import terms_gate, wire_terms_gate
 from components.text_to_image import text_to_image_tab
 from service.generate import GenerationService
+from service.moderation import ModerationDesk
 from service.notices import POLICY_URL
 from settings import Settings
 
@@ -76,6 +78,9 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             text_tab = text_to_image_tab(service, limits, concurrency)
             image_tab, img2img_input = image_to_image_tab(service, limits, concurrency)
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
+            if settings.moderators.enabled:
+                safety = service.safety
+                review_tab(ModerationDesk(settings.moderators, safety.store, safety.limiter))
         wire_terms_gate(app, gate, studio, service)
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(

@@ -8,6 +8,7 @@ import pytest
 
 from app import build_service
 from generation.engine import DiffusersEngine
+from safety.moderators import Moderators
 from safety.ratelimit import RateLimits
 from service.generate import GenerationService
 from settings import BUNDLED_MODEL_DIR, Settings
@@ -19,12 +20,16 @@ def engine() -> DiffusersEngine:
     return DiffusersEngine.load(str(BUNDLED_MODEL_DIR), "cpu")
 
 
+MODERATOR, MODERATOR_PASSWORD = "moderator", "review-tab-test-password"
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     # No rate limits: the suite makes many requests from one address on purpose.
     return Settings(
         data_dir=tmp_path_factory.mktemp("data"),
         rate_limits=RateLimits(per_minute=None, per_day=None, block_cooldown_count=None),
+        moderators=Moderators.parse(f"{MODERATOR}:{MODERATOR_PASSWORD}"),
     )
 
 

@@ -94,6 +94,13 @@ def set_seed(page, seed: int) -> None:
     raise AssertionError(f"the seed box would not keep {seed}")
 
 
+def generate(page, prompt: str) -> None:
+    """Ask the text-to-image tab for `prompt` with a fixed seed."""
+    set_seed(page, 1)
+    page.fill("#txt2img-prompt textarea", prompt)
+    page.click("#txt2img-generate")
+
+
 def save_screenshot(page, name: str) -> Path:
     """Save what the user sees as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import set_seed
+from tests.e2e.conftest import generate
 
 pytestmark = pytest.mark.e2e
-
-
-def generate(page, prompt: str) -> None:
-    set_seed(page, 1)
-    page.fill("#txt2img-prompt textarea", prompt)
-    page.click("#txt2img-generate")
 
 
 def test_allowed_prompt_shows_an_image_and_the_seed_used(page, screenshot):

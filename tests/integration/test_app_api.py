@@ -10,7 +10,9 @@ from PIL import Image
 
 from generation.defaults import read_sampler_defaults
 from generation.metadata import read_parameters
+from safety.store import ReviewStatus
 from settings import BUNDLED_MODEL_DIR
+from tests.conftest import MODERATOR, MODERATOR_PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +152,21 @@ def test_every_tab_starts_at_the_bundled_models_recommended_sampler(client):
         assert defaults["steps"] == recommended.steps, endpoint
         assert defaults["guidance_scale"] == recommended.guidance_scale, endpoint
         assert defaults["scheduler"] == recommended.scheduler, endpoint
+
+
+def test_moderator_endpoints_answer_only_a_moderators_password(client, service):
+    """The review tab's handlers are API endpoints too: the password is checked in them."""
+    _, _, _, reference = client.predict(
+        *common("a skull and crossbones flag"), 256, 256, api_name="/txt2img"
+    )
+    for password in ("", "review-tab-test-passwort"):
+        with pytest.raises(Exception, match="do not match a moderator"):
+            client.predict(MODERATOR, password, "open", api_name="/review_queue")
+        with pytest.raises(Exception, match="do not match a moderator"):
+            client.predict(MODERATOR, password, reference, "open", api_name="/review_overturned")
+    assert service.safety.store.review_item(reference).status == ReviewStatus.PENDING
+
+    queue, _, _ = client.predict(MODERATOR, MODERATOR_PASSWORD, "open", api_name="/review_queue")
+    assert reference in [row[0] for row in queue["data"]]
+    client.predict(MODERATOR, MODERATOR_PASSWORD, reference, "open", api_name="/review_overturned")
+    assert service.safety.store.review_item(reference).status == ReviewStatus.OVERTURNED

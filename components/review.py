@@ -1,0 +1,232 @@
+"""The moderators' review tab: sign in, read the queue, decide, take down, ban.
+
+Every button sends the name and password again and `ModerationDesk` checks them on the
+server, so this tab is a convenience, not the lock. Prompts are shown as plain text, never
+rendered as Markdown or HTML: they are written by the people being moderated.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+import gradio as gr
+from PIL import Image
+
+from safety.store import ModerationRecord, ReviewItem
+from service.errors import InvalidRequest, ServiceUnavailable
+from service.moderation import OPEN, QUEUE_VIEWS, ModerationDesk
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+QUEUE_HEADERS = ["reference", "status", "reason", "rules", "prompt", "queued (UTC)"]
+LOG_HEADERS = ["when (UTC)", "moderator", "action", "target", "note"]
+PROMPT_PREVIEW_CHARS = 80
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PROMPT_PREVIEW_CHARS else text[: PROMPT_PREVIEW_CHARS - 1] + "…"
+
+
+def _headline(reason: str) -> str:
+    """The first line of a queued item's reason: the stage and the rule, not every finding."""
+    return reason.strip().splitlines()[0] if reason.strip() else ""
+
+
+def queue_rows(items: Sequence[ReviewItem]) -> list[list[str]]:
+    """One table row per queued request, oldest first as the store returns them."""
+    return [
+        [
+            item.reference_id,
+            item.status.value,
+            _headline(item.reason),
+            ", ".join(item.event.categories),
+            _preview(item.event.prompt),
+            _when(item.created_at),
+        ]
+        for item in items
+    ]
+
+
+def log_rows(records: Sequence[ModerationRecord]) -> list[list[str]]:
+    return [[_when(r.at), r.moderator, r.action, r.target, r.note] for r in records]
+
+
+def item_details(item: ReviewItem) -> str:
+    """Everything a moderator needs to decide, as plain text."""
+    event = item.event
+    lines = [
+        f"Request {item.reference_id}: {item.status.value} ({_headline(item.reason)})",
+        f"Mode: {event.mode}    Model: {event.model_id}    Policy: {event.policy_version}",
+        f"Verdict: {event.action.value}"
+        + (f" ({', '.join(event.categories)})" if event.categories else ""),
+        "",
+        f"Prompt: {event.prompt}",
+    ]
+    if event.negative_prompt:
+        lines.append(f"Negative prompt: {event.negative_prompt}")
+    if event.normalized_prompt and event.normalized_prompt != event.prompt:
+        lines.append(f"Read as: {event.normalized_prompt}")
+    lines += ["", "Findings:"]
+    lines += [
+        f"  {f.check} -> {f.category} {f.score:.2f}" + (f": {f.evidence}" if f.evidence else "")
+        for f in item.findings
+    ] or ["  none recorded"]
+    if item.appealed_at:
+        lines += [
+            "",
+            f"Appealed {_when(item.appealed_at)}: {item.appeal_message or '(no message)'}",
+        ]
+    if item.decided_at:
+        lines.append(f"Decided {_when(item.decided_at)} by {item.moderator}: {item.status.value}")
+    if item.taken_down_at:
+        lines.append(f"Images taken down {_when(item.taken_down_at)}")
+    return "\n".join(lines)
+
+
+def _thumbnails(item: ReviewItem) -> list[Image.Image]:
+    return [Image.open(io.BytesIO(png)) for png in item.thumbnails]
+
+
+def _user_errors(handler: Callable[P, R]) -> Callable[P, R]:
+    """Refusals and store failures reach the moderator as messages, not stack traces."""
+
+    @functools.wraps(handler)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return handler(*args, **kwargs)
+        except PermissionError:
+            raise gr.Error(
+                "That name and password do not match a moderator.", title="Not signed in"
+            ) from None
+        except (InvalidRequest, ServiceUnavailable) as error:
+            raise gr.Error(str(error), title="Not done") from None
+
+    return wrapped
+
+
+def review_tab(desk: ModerationDesk) -> gr.Tab:
+    with gr.Tab("Review", id="review", elem_id="review-tab") as tab:
+        gr.Markdown(
+            "For moderators: requests that were blocked, flagged or appealed. Images are kept "
+            "only as blurred thumbnails; every action is logged under your name."
+        )
+        with gr.Row():
+            name = gr.Textbox(label="Moderator name", elem_id="review-name", scale=2)
+            password = gr.Textbox(
+                label="Password", type="password", elem_id="review-password", scale=2
+            )
+            view = gr.Dropdown(list(QUEUE_VIEWS), value=OPEN, label="Show", scale=1)
+            open_queue = gr.Button("Open queue", variant="primary", elem_id="review-open", scale=1)
+        queue = gr.Dataframe(
+            headers=QUEUE_HEADERS,
+            value=[],
+            interactive=False,
+            wrap=True,
+            label="Queue (appealed first, then oldest first): click a row to review it",
+            elem_id="review-queue",
+        )
+        reference = gr.Textbox(label="Reference", interactive=False, elem_id="review-reference")
+        with gr.Row():
+            details = gr.Textbox(
+                label="Request", lines=12, interactive=False, elem_id="review-details", scale=3
+            )
+            thumbnails = gr.Gallery(
+                label="Blurred thumbnails", columns=2, height=240, interactive=False, scale=2
+            )
+        with gr.Row():
+            uphold = gr.Button("Uphold the decision", elem_id="review-uphold")
+            overturn = gr.Button("Overturn it", elem_id="review-overturn")
+            take_down = gr.Button("Take down images", variant="stop", elem_id="review-takedown")
+        with gr.Accordion("Ban the client behind this request", open=False), gr.Row():
+            ban_hours = gr.Number(label="Hours", value=24, minimum=1, precision=0)
+            ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
+            ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
+        status = gr.Markdown(elem_id="review-status")
+        audit = gr.Dataframe(
+            headers=LOG_HEADERS,
+            value=[],
+            interactive=False,
+            label="Audit log, newest first",
+            elem_id="review-log",
+        )
+
+    @_user_errors
+    def show_queue(name: str, password: str, view: str) -> tuple[Any, ...]:
+        items = desk.queue(name, password, view)
+        return (
+            queue_rows(items),
+            log_rows(desk.audit_log(name, password)),
+            f"{len(items)} request(s) shown.",
+        )
+
+    @_user_errors
+    def show_item(name: str, password: str, evt: gr.SelectData) -> tuple[Any, ...]:
+        item = desk.item(name, password, str((evt.row_value or [""])[0]))
+        return item.reference_id, item_details(item), _thumbnails(item)
+
+    def deciding(decision: str) -> Callable[..., tuple[Any, ...]]:
+        @_user_errors
+        def decide(name: str, password: str, reference_id: str, view: str) -> tuple[Any, ...]:
+            item = desk.decide(name, password, reference_id, decision)
+            return (
+                item_details(item),
+                queue_rows(desk.queue(name, password, view)),
+                log_rows(desk.audit_log(name, password)),
+                f"Request `{item.reference_id}`: {decision}.",
+            )
+
+        return decide
+
+    @_user_errors
+    def remove_images(name: str, password: str, reference_id: str) -> tuple[Any, ...]:
+        removed = desk.take_down(name, password, reference_id)
+        item = desk.item(name, password, reference_id)
+        return (
+            item_details(item),
+            _thumbnails(item),
+            log_rows(desk.audit_log(name, password)),
+            f"{removed} image(s) deleted for `{reference_id}`.",
+        )
+
+    @_user_errors
+    def ban_client(
+        name: str, password: str, reference_id: str, hours: float, reason: str
+    ) -> tuple[Any, ...]:
+        said = desk.ban(name, password, reference_id, hours, reason)
+        return log_rows(desk.audit_log(name, password)), said
+
+    signed_in = [name, password]
+    open_queue.click(
+        show_queue, [*signed_in, view], [queue, audit, status], api_name="review_queue"
+    )
+    queue.select(show_item, signed_in, [reference, details, thumbnails])
+    for button, decision in ((uphold, "upheld"), (overturn, "overturned")):
+        button.click(
+            deciding(decision),
+            [*signed_in, reference, view],
+            [details, queue, audit, status],
+            api_name=f"review_{decision}",
+        )
+    take_down.click(
+        remove_images,
+        [*signed_in, reference],
+        [details, thumbnails, audit, status],
+        api_name="review_takedown",
+    )
+    ban.click(
+        ban_client,
+        [*signed_in, reference, ban_hours, ban_reason],
+        [audit, status],
+        api_name="review_ban",
+    )
+    return tab

@@ -1,0 +1,70 @@
+"""A moderator in a real browser: signs in on the review tab, finds an appeal, decides it."""
+
+from __future__ import annotations
+
+import pytest
+
+from safety.store import ReviewStatus
+from tests.conftest import MODERATOR, MODERATOR_PASSWORD
+from tests.e2e.conftest import generate
+
+pytestmark = pytest.mark.e2e
+
+
+def appeal_a_blocked_prompt(page, prompt: str, message: str) -> str:
+    """Have `prompt` blocked, ask for a review with `message`; returns the reference."""
+    generate(page, prompt)
+    page.locator("#txt2img-notice").get_by_text("Blocked:").wait_for(timeout=60_000)
+    page.get_by_text("Think a decision was wrong?").click()
+    reference = page.locator("#txt2img-reference textarea, #txt2img-reference input").first
+    reference.wait_for(timeout=10_000)
+    page.get_by_label("Message to the moderators (optional)").fill(message)
+    page.click("#txt2img-request-review")
+    page.locator("#txt2img-review-status").get_by_text("A moderator will review").wait_for(
+        timeout=30_000
+    )
+    return reference.input_value()
+
+
+def sign_in(page, password: str) -> None:
+    page.get_by_role("tab", name="Review").click()
+    page.locator("#review-name").locator("textarea, input").first.fill(MODERATOR)
+    page.locator("#review-password input").fill(password)
+    page.click("#review-open")
+
+
+def test_a_moderator_overturns_an_appeal_from_the_review_tab(page, screenshot, service):
+    reference_id = appeal_a_blocked_prompt(
+        page, "a skull and crossbones flag", "It is for a pirate party invitation."
+    )
+
+    sign_in(page, MODERATOR_PASSWORD)
+    row = page.locator("#review-queue").get_by_text(reference_id, exact=True).filter(visible=True)
+    row.wait_for(timeout=30_000)
+    row.click()
+    details = page.locator("#review-details textarea")
+    page.wait_for_function(
+        "el => el.value.includes('pirate party')", arg=details.element_handle(), timeout=30_000
+    )
+    text = details.input_value()
+    assert "Prompt: a skull and crossbones flag" in text and "unsafe-symbol" in text
+    screenshot("review-tab")
+
+    page.click("#review-overturn")
+    page.locator("#review-status").get_by_text("overturned").wait_for(timeout=30_000)
+    item = service.safety.store.review_item(reference_id)
+    assert item.status == ReviewStatus.OVERTURNED and item.moderator == MODERATOR
+    log = page.locator("#review-log")
+    log.get_by_text("review:overturned").filter(visible=True).first.wait_for(timeout=10_000)
+    screenshot("review-decided")
+
+
+def test_a_wrong_password_shows_nothing_from_the_queue(page, screenshot, service):
+    reference_id = appeal_a_blocked_prompt(page, "a jolly roger flag on a ship", "")
+
+    sign_in(page, "not-the-password")
+
+    page.get_by_text("do not match a moderator").first.wait_for(timeout=30_000)
+    assert page.locator("#review-queue").get_by_text(reference_id).filter(visible=True).count() == 0
+    assert service.safety.store.review_item(reference_id).status == ReviewStatus.APPEALED
+    screenshot("review-refused")

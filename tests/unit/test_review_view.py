@@ -1,0 +1,64 @@
+"""What the review tab shows for a queued request: plain text, the rule before the findings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from components.review import item_details, queue_rows
+from safety.store import RequestEvent, ReviewItem, ReviewStatus
+from safety.verdict import Action, Finding, Verdict
+
+FINDINGS = (Finding("keywords", "hate", 1.0, 'matched "<slur>" in the plain text'),)
+WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+EVENT = RequestEvent.from_verdict(
+    Verdict(Action.BLOCK, "hate", 1.0, FINDINGS),
+    time=WHEN,
+    client_hash="5f2b9c0e4d7a8b1c3e6f9a0b2c4d6e8f",
+    session_id="s",
+    mode="txt2img",
+    prompt="<b>a long prompt</b> " + "with many words " * 20,
+    negative_prompt="blurry",
+)
+ITEM = ReviewItem(
+    reference_id="ref-1",
+    reason="prompt: block: Hate [hate]\nkeywords -> Hate [hate] 1.00: matched ...",
+    status=ReviewStatus.APPEALED,
+    findings=FINDINGS,
+    thumbnails=(),
+    created_at=WHEN,
+    event=EVENT,
+    appeal_message="I quoted it to condemn it.",
+    appealed_at=WHEN,
+)
+
+
+def test_a_queue_row_names_the_rule_and_previews_the_prompt():
+    [row] = queue_rows([ITEM])
+    reference, status, reason, rules, prompt, queued = row
+    assert (reference, status, rules, queued) == ("ref-1", "appealed", "hate", "2026-03-01 12:00")
+    assert reason == "prompt: block: Hate [hate]"  # the first line, not every finding
+    assert prompt.startswith("<b>a long prompt</b> with many") and prompt.endswith("…")
+    assert len(prompt) == 80
+
+
+def test_details_carry_the_whole_prompt_findings_and_appeal_as_plain_text():
+    text = item_details(ITEM)
+    assert f"Prompt: {EVENT.prompt}" in text  # unrendered: markup shows as typed
+    assert "Negative prompt: blurry" in text
+    assert 'keywords -> hate 1.00: matched "<slur>"' in text
+    assert "Appealed 2026-03-01 12:00: I quoted it to condemn it." in text
+    assert "Decided" not in text
+
+
+def test_details_say_who_decided_and_when_images_went():
+    decided = replace(
+        ITEM,
+        status=ReviewStatus.UPHELD,
+        moderator="alice",
+        decided_at=WHEN,
+        taken_down_at=WHEN,
+    )
+    text = item_details(decided)
+    assert "Decided 2026-03-01 12:00 by alice: upheld" in text
+    assert "Images taken down 2026-03-01 12:00" in text
