@@ -80,7 +80,8 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
             if settings.moderators.enabled:
                 safety = service.safety
-                review_tab(ModerationDesk(settings.moderators, safety.store, safety.limiter))
+                desk = ModerationDesk(settings.moderators, safety.store, safety.limiter)
+                review_tab(desk, service.client_pseudonym)
         wire_terms_gate(app, gate, studio, service)
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(

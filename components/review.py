@@ -16,9 +16,13 @@ from typing import Any, ParamSpec, TypeVar
 import gradio as gr
 from PIL import Image
 
+from components.handlers import client_context
+from safety.moderators import SignInLocked
+from safety.ratelimit import wait_text
 from safety.store import ModerationRecord, ReviewItem
 from service.errors import InvalidRequest, ServiceUnavailable
-from service.moderation import OPEN, QUEUE_VIEWS, ModerationDesk
+from service.generate import ClientContext
+from service.moderation import OPEN, QUEUE_VIEWS, Credentials, ModerationDesk
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,6 +108,11 @@ def _user_errors(handler: Callable[P, R]) -> Callable[P, R]:
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return handler(*args, **kwargs)
+        except SignInLocked as error:
+            raise gr.Error(
+                f"Too many failed sign-ins. Try again in {wait_text(error.retry_after_s)}.",
+                title="Not signed in",
+            ) from None
         except PermissionError:
             raise gr.Error(
                 "That name and password do not match a moderator.", title="Not signed in"
@@ -114,7 +123,9 @@ def _user_errors(handler: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
-def review_tab(desk: ModerationDesk) -> gr.Tab:
+def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -> gr.Tab:
+    """The tab; `identify` turns a connection into the client's pseudonym (for throttling
+    failed sign-ins)."""
     with gr.Tab("Review", id="review", elem_id="review-tab") as tab:
         gr.Markdown(
             "For moderators: requests that were blocked, flagged or appealed. Images are kept "
@@ -160,50 +171,68 @@ def review_tab(desk: ModerationDesk) -> gr.Tab:
             elem_id="review-log",
         )
 
+    def signed(name: str, password: str, request: gr.Request | None) -> Credentials:
+        return Credentials(str(name or ""), str(password or ""), identify(client_context(request)))
+
     @_user_errors
-    def show_queue(name: str, password: str, view: str) -> tuple[Any, ...]:
-        items = desk.queue(name, password, view)
+    def show_queue(name: str, password: str, view: str, request: gr.Request) -> tuple[Any, ...]:
+        who = signed(name, password, request)
+        items = desk.queue(who, view)
         return (
             queue_rows(items),
-            log_rows(desk.audit_log(name, password)),
+            log_rows(desk.audit_log(who)),
             f"{len(items)} request(s) shown.",
         )
 
     @_user_errors
-    def show_item(name: str, password: str, evt: gr.SelectData) -> tuple[Any, ...]:
-        item = desk.item(name, password, str((evt.row_value or [""])[0]))
+    def show_item(
+        name: str, password: str, evt: gr.SelectData, request: gr.Request
+    ) -> tuple[Any, ...]:
+        item = desk.item(signed(name, password, request), str((evt.row_value or [""])[0]))
         return item.reference_id, item_details(item), _thumbnails(item)
 
     def deciding(decision: str) -> Callable[..., tuple[Any, ...]]:
         @_user_errors
-        def decide(name: str, password: str, reference_id: str, view: str) -> tuple[Any, ...]:
-            item = desk.decide(name, password, reference_id, decision)
+        def decide(
+            name: str, password: str, reference_id: str, view: str, request: gr.Request
+        ) -> tuple[Any, ...]:
+            who = signed(name, password, request)
+            item = desk.decide(who, reference_id, decision)
             return (
                 item_details(item),
-                queue_rows(desk.queue(name, password, view)),
-                log_rows(desk.audit_log(name, password)),
+                queue_rows(desk.queue(who, view)),
+                log_rows(desk.audit_log(who)),
                 f"Request `{item.reference_id}`: {decision}.",
             )
 
         return decide
 
     @_user_errors
-    def remove_images(name: str, password: str, reference_id: str) -> tuple[Any, ...]:
-        removed = desk.take_down(name, password, reference_id)
-        item = desk.item(name, password, reference_id)
+    def remove_images(
+        name: str, password: str, reference_id: str, request: gr.Request
+    ) -> tuple[Any, ...]:
+        who = signed(name, password, request)
+        removed = desk.take_down(who, reference_id)
+        item = desk.item(who, reference_id)
         return (
             item_details(item),
             _thumbnails(item),
-            log_rows(desk.audit_log(name, password)),
+            log_rows(desk.audit_log(who)),
             f"{removed} image(s) deleted for `{reference_id}`.",
         )
 
     @_user_errors
     def ban_client(
-        name: str, password: str, reference_id: str, hours: float, reason: str
+        name: str,
+        password: str,
+        reference_id: str,
+        hours: float,
+        reason: str,
+        request: gr.Request,
     ) -> tuple[Any, ...]:
-        said = desk.ban(name, password, reference_id, hours, reason)
-        return log_rows(desk.audit_log(name, password)), said
+        who = signed(name, password, request)
+        said = desk.ban(who, reference_id, hours, reason)
+        return log_rows(desk.audit_log(who)), said
 
     signed_in = [name, password]
     open_queue.click(

@@ -136,8 +136,7 @@ class GenerationService:
         # 1. Who is asking: terms accepted in this session, and a keyed hash of the address
         #    (never the address itself).
         self.terms.require(client.session_id)
-        address = client_address(client.peer_host, client.headers, safety.trusted_proxies)
-        client_hash = safety.hasher.hash(address)
+        client_hash = self.client_pseudonym(client)
 
         # 2. Input checks: parameters and uploads, the prompt and negative prompt, then
         #    the uploaded image itself.
@@ -193,6 +192,14 @@ class GenerationService:
             notice = verdict_notice(safety.policy, prompt_verdict, reference, "prompt")
         results = tuple(_encode(job, index, image, info.model_id) for index, image in shown)
         return GenerationOutcome(results, job.seed, notice, reference)
+
+    def client_pseudonym(self, client: ClientContext) -> str:
+        """The keyed hash of the client's address (through the trusted proxies only): the
+        only way SafeCanvas refers to a client."""
+        safety = self.safety
+        return safety.hasher.hash(
+            client_address(client.peer_host, client.headers, safety.trusted_proxies)
+        )
 
     def request_review(self, reference_id: str, message: str) -> None:
         """Send a refused or flagged request to the moderators' queue, with the user's note."""

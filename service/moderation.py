@@ -1,7 +1,8 @@
 """The moderators' side of the service: read the review queue, decide, take down, ban.
 
-Every call names the moderator and their password and is authorised here, on the server,
-before anything is read or changed; the review tab is only one way to make these calls.
+Every call carries the moderator's name and password and is authorised here, on the
+server, before anything is read or changed; the review tab is only one way to make these
+calls. Failed sign-ins are throttled per client.
 Each change lands in the audit log under the moderator's name (the store does that inside
 the same transaction).
 """
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
 from safety.clock import Clock, utc_now
-from safety.moderators import Moderators
+from safety.moderators import Moderators, NotAuthorised, SignInThrottle
 from safety.ratelimit import RateLimiter
 from safety.store import (
     EventStore,
@@ -34,6 +36,16 @@ OPEN = "open"  # the queue's default view: appealed items first, then pending on
 QUEUE_VIEWS = (OPEN, *(status.value for status in ReviewStatus))
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What every moderator call carries: who says they are a moderator, and from where
+    (the caller's pseudonym, so failed sign-ins can be throttled per client)."""
+
+    name: str
+    password: str
+    client: str = ""
+
+
 class ModerationDesk:
     """What a signed-in moderator can do, each call authorised on its own."""
 
@@ -43,40 +55,48 @@ class ModerationDesk:
         store: EventStore,
         limiter: RateLimiter,
         clock: Clock = utc_now,
+        throttle: SignInThrottle | None = None,
     ) -> None:
         self._moderators = moderators
         self._store = store
         self._limiter = limiter
         self._clock = clock
+        self._throttle = throttle or SignInThrottle(clock=clock)
 
     @property
     def enabled(self) -> bool:
         return self._moderators.enabled
 
-    def sign_in(self, name: str, password: str) -> str:
-        """The moderator's name, or `NotAuthorised`; failures are logged without the password."""
+    def sign_in(self, who: Credentials) -> str:
+        """The moderator's name; `SignInLocked` while this client is locked out after
+        failing too often, else `NotAuthorised` for a wrong name or password. Failures are
+        logged with the name and client, never the password."""
+        self._throttle.check(who.client)
         try:
-            return self._moderators.authenticate(name, password)
-        except PermissionError:
-            log.warning("moderator sign-in refused for name %r", str(name)[:64])
+            name = self._moderators.authenticate(who.name, who.password)
+        except NotAuthorised:
+            self._throttle.failed(who.client)
+            log.warning("moderator sign-in refused: name %r, client %s", who.name[:64], who.client)
             raise
+        self._throttle.succeeded(who.client)
+        return name
 
-    def queue(self, name: str, password: str, view: str = OPEN) -> list[ReviewItem]:
-        self.sign_in(name, password)
+    def queue(self, who: Credentials, view: str = OPEN) -> list[ReviewItem]:
+        self.sign_in(who)
         if view not in QUEUE_VIEWS:
             raise InvalidRequest(f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
         return _in_store(
             lambda: self._store.review_queue(None if view == OPEN else view), _READ_FAILED
         )
 
-    def item(self, name: str, password: str, reference_id: str) -> ReviewItem:
-        self.sign_in(name, password)
+    def item(self, who: Credentials, reference_id: str) -> ReviewItem:
+        self.sign_in(who)
         reference_id = _reference(reference_id)
         return _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
 
-    def decide(self, name: str, password: str, reference_id: str, decision: str) -> ReviewItem:
+    def decide(self, who: Credentials, reference_id: str, decision: str) -> ReviewItem:
         """Uphold or overturn the verdict on one queued request."""
-        moderator = self.sign_in(name, password)
+        moderator = self.sign_in(who)
         reference_id = _reference(reference_id)
         if decision not in (ReviewStatus.UPHELD.value, ReviewStatus.OVERTURNED.value):
             raise InvalidRequest("A decision is either upheld or overturned.")
@@ -85,16 +105,16 @@ class ModerationDesk:
         )
         return _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
 
-    def take_down(self, name: str, password: str, reference_id: str) -> int:
+    def take_down(self, who: Credentials, reference_id: str) -> int:
         """Delete the thumbnails kept for one request now; returns how many went."""
-        moderator = self.sign_in(name, password)
+        moderator = self.sign_in(who)
         reference_id = _reference(reference_id)
         return _in_store(lambda: self._store.takedown(reference_id, moderator), _WRITE_FAILED)
 
-    def ban(self, name: str, password: str, reference_id: str, hours: float, reason: str) -> str:
+    def ban(self, who: Credentials, reference_id: str, hours: float, reason: str) -> str:
         """Stop the client behind one request from generating for `hours`; returns a
         sentence saying until when. The moderator never sees the client's hash."""
-        moderator = self.sign_in(name, password)
+        moderator = self.sign_in(who)
         reference_id = _reference(reference_id)
         if not 1 <= (hours or 0) <= MAX_BAN_HOURS:
             raise InvalidRequest(f"A ban lasts between 1 hour and {MAX_BAN_HOURS:,} hours.")
@@ -113,8 +133,8 @@ class ModerationDesk:
             f"The client behind `{reference_id}` cannot generate until {until:%Y-%m-%d %H:%M} UTC."
         )
 
-    def audit_log(self, name: str, password: str, limit: int = 50) -> list[ModerationRecord]:
-        self.sign_in(name, password)
+    def audit_log(self, who: Credentials, limit: int = 50) -> list[ModerationRecord]:
+        self.sign_in(who)
         return _in_store(lambda: self._store.moderation_log(limit), _READ_FAILED)
 
 

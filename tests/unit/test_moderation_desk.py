@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from safety.moderators import Moderators, NotAuthorised
+from safety.moderators import Moderators, NotAuthorised, SignInLocked
 from safety.ratelimit import RateLimiter, RateLimits
 from safety.store import EventStore, ReviewStatus
 from service.errors import InvalidRequest
-from service.moderation import ModerationDesk
+from service.moderation import Credentials, ModerationDesk
 from tests.unit.conftest import FakeClock
 from tests.unit.test_store import CLIENT, FINDINGS, THUMBNAIL, make_event
 
 NAME, PASSWORD = "alice", "correct-horse-battery"
+WHO = Credentials(NAME, PASSWORD, client="moderators-client-pseudonym")
 
 
 @pytest.fixture
@@ -40,62 +41,61 @@ def test_the_queue_shows_appealed_requests_first(desk, store, clock, queued) -> 
     store.add_review_item(later, "blocked", None, FINDINGS)
     store.appeal(later, "it was a cooking video")
 
-    items = desk.queue(NAME, PASSWORD)
+    items = desk.queue(WHO)
 
     assert [i.reference_id for i in items] == [later, queued]
-    assert [i.reference_id for i in desk.queue(NAME, PASSWORD, "appealed")] == [later]
-    assert desk.item(NAME, PASSWORD, queued).thumbnails == (THUMBNAIL,)
+    assert [i.reference_id for i in desk.queue(WHO, "appealed")] == [later]
+    assert desk.item(WHO, queued).thumbnails == (THUMBNAIL,)
 
 
 def test_every_call_refuses_a_wrong_password_and_changes_nothing(desk, store, queued) -> None:
-    wrong = (NAME, "not-the-password")
     calls = [
-        lambda: desk.queue(*wrong),
-        lambda: desk.item(*wrong, queued),
-        lambda: desk.decide(*wrong, queued, "overturned"),
-        lambda: desk.take_down(*wrong, queued),
-        lambda: desk.ban(*wrong, queued, 24, "spam"),
-        lambda: desk.audit_log(*wrong),
+        lambda who: desk.queue(who),
+        lambda who: desk.item(who, queued),
+        lambda who: desk.decide(who, queued, "overturned"),
+        lambda who: desk.take_down(who, queued),
+        lambda who: desk.ban(who, queued, 24, "spam"),
+        lambda who: desk.audit_log(who),
     ]
-    for call in calls:
+    for number, call in enumerate(calls):  # each from its own client: no lockout here
         with pytest.raises(NotAuthorised):
-            call()
+            call(Credentials(NAME, "not-the-password", client=f"client-{number}"))
     item = store.review_item(queued)
     assert item.status == ReviewStatus.PENDING and item.thumbnails == (THUMBNAIL,)
     assert store.moderation_log() == []
 
 
 def test_a_decision_is_recorded_with_the_moderators_name(desk, store, queued) -> None:
-    item = desk.decide(NAME, PASSWORD, queued, "overturned")
+    item = desk.decide(WHO, queued, "overturned")
 
     assert item.status == ReviewStatus.OVERTURNED and item.moderator == NAME
-    assert queued not in [i.reference_id for i in desk.queue(NAME, PASSWORD)]
-    [record] = desk.audit_log(NAME, PASSWORD)
+    assert queued not in [i.reference_id for i in desk.queue(WHO)]
+    [record] = desk.audit_log(WHO)
     assert (record.moderator, record.action, record.target) == (NAME, "review:overturned", queued)
 
 
 @pytest.mark.parametrize("decision", ["pending", "appealed", "deleted", ""])
 def test_only_uphold_and_overturn_are_decisions(desk, queued, decision) -> None:
     with pytest.raises(InvalidRequest):
-        desk.decide(NAME, PASSWORD, queued, decision)
+        desk.decide(WHO, queued, decision)
 
 
 def test_a_takedown_deletes_the_thumbnails_at_once(desk, queued) -> None:
-    assert desk.take_down(NAME, PASSWORD, queued) == 1
-    item = desk.item(NAME, PASSWORD, queued)
+    assert desk.take_down(WHO, queued) == 1
+    item = desk.item(WHO, queued)
     assert item.thumbnails == () and item.taken_down_at is not None
-    assert desk.audit_log(NAME, PASSWORD)[0].action == "takedown"
+    assert desk.audit_log(WHO)[0].action == "takedown"
 
 
 def test_a_ban_stops_the_client_behind_the_request(desk, limiter, clock, queued) -> None:
     assert limiter.acquire(CLIENT).allowed
 
-    said = desk.ban(NAME, PASSWORD, queued, 48, "repeated attempts at gore")
+    said = desk.ban(WHO, queued, 48, "repeated attempts at gore")
 
     assert "2026-03-03 12:00" in said and CLIENT not in said
     decision = limiter.acquire(CLIENT)
     assert not decision.allowed and decision.reason == "banned"
-    [record] = desk.audit_log(NAME, PASSWORD)
+    [record] = desk.audit_log(WHO)
     assert record.action == "ban" and record.moderator == NAME
     assert record.note == f"repeated attempts at gore (request {queued})"
     clock.advance(48 * 3600 + 1)
@@ -107,18 +107,35 @@ def test_a_ban_stops_the_client_behind_the_request(desk, limiter, clock, queued)
 )
 def test_a_ban_needs_a_sane_length_and_a_reason(desk, limiter, queued, hours, reason) -> None:
     with pytest.raises(InvalidRequest):
-        desk.ban(NAME, PASSWORD, queued, hours, reason)
+        desk.ban(WHO, queued, hours, reason)
     assert limiter.acquire(CLIENT).allowed
 
 
 @pytest.mark.parametrize("reference_id", ["", "   ", "no-such-reference"])
 def test_an_unknown_reference_is_a_clear_error(desk, reference_id) -> None:
     with pytest.raises(InvalidRequest):
-        desk.item(NAME, PASSWORD, reference_id)
+        desk.item(WHO, reference_id)
     with pytest.raises(InvalidRequest):
-        desk.decide(NAME, PASSWORD, reference_id, "upheld")
+        desk.decide(WHO, reference_id, "upheld")
 
 
 def test_an_unknown_queue_view_is_a_clear_error(desk) -> None:
     with pytest.raises(InvalidRequest):
-        desk.queue(NAME, PASSWORD, "everything")
+        desk.queue(WHO, "everything")
+
+
+def test_a_client_that_keeps_failing_is_locked_out_even_with_the_right_password(
+    desk, clock
+) -> None:
+    guesser = Credentials(NAME, "guess", client="guessing-client")
+    for _ in range(5):
+        with pytest.raises(NotAuthorised):
+            desk.queue(guesser)
+
+    with pytest.raises(SignInLocked) as locked:
+        desk.queue(Credentials(NAME, PASSWORD, client="guessing-client"))
+    assert locked.value.retry_after_s == 15 * 60
+    assert desk.queue(WHO) == []  # the moderator, from their own client, is not locked out
+
+    clock.advance(15 * 60)
+    assert desk.queue(Credentials(NAME, PASSWORD, client="guessing-client")) == []

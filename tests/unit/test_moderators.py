@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from safety.moderators import ModeratorConfigError, Moderators, NotAuthorised
+from safety.moderators import (
+    ModeratorConfigError,
+    Moderators,
+    NotAuthorised,
+    SignInLocked,
+    SignInThrottle,
+)
+from tests.unit.conftest import FakeClock
 
 ACCOUNTS = "alice:correct-horse-battery, bob:staple-staple-staple\ncarol:c4r0l-passphrase"
 
@@ -69,3 +78,45 @@ def test_anything_else_is_refused(name, password) -> None:
 def test_with_no_accounts_nobody_signs_in() -> None:
     with pytest.raises(NotAuthorised):
         Moderators().authenticate("", "")
+
+
+@pytest.fixture
+def throttle_clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+
+
+def test_failures_spread_wider_than_the_window_never_lock_out(throttle_clock) -> None:
+    throttle = SignInThrottle(max_failures=3, window=timedelta(minutes=10), clock=throttle_clock)
+    for _ in range(10):
+        throttle.failed("client")
+        throttle_clock.advance(6 * 60)  # at most two failures inside any ten minutes
+        throttle.check("client")
+
+
+def test_a_success_clears_the_count(throttle_clock) -> None:
+    throttle = SignInThrottle(max_failures=3, clock=throttle_clock)
+    throttle.failed("client")
+    throttle.failed("client")
+    throttle.succeeded("client")
+    throttle.failed("client")
+    throttle.failed("client")
+    throttle.check("client")
+
+
+def test_the_lockout_is_per_client_and_ends(throttle_clock) -> None:
+    throttle = SignInThrottle(max_failures=2, lockout=timedelta(minutes=15), clock=throttle_clock)
+    throttle.failed("guesser")
+    throttle.failed("guesser")
+    with pytest.raises(SignInLocked):
+        throttle.check("guesser")
+    throttle.check("someone-else")
+    throttle_clock.advance(15 * 60)
+    throttle.check("guesser")
+
+
+def test_memory_stays_bounded_under_many_clients(throttle_clock) -> None:
+    throttle = SignInThrottle(max_failures=5, max_clients=100, clock=throttle_clock)
+    for number in range(1000):
+        throttle.failed(f"client-{number}")
+        throttle_clock.advance(60)  # older failures leave the ten-minute window
+    assert len(throttle._failures) <= 100

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from components.review import item_details, queue_rows
+import gradio as gr
+import pytest
+
+from components.review import _user_errors, item_details, queue_rows
+from safety.moderators import NotAuthorised, SignInLocked
 from safety.store import RequestEvent, ReviewItem, ReviewStatus
 from safety.verdict import Action, Finding, Verdict
+from service.errors import InvalidRequest
 
 FINDINGS = (Finding("keywords", "hate", 1.0, 'matched "<slur>" in the plain text'),)
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -62,3 +67,19 @@ def test_details_say_who_decided_and_when_images_went():
     text = item_details(decided)
     assert "Decided 2026-03-01 12:00 by alice: upheld" in text
     assert "Images taken down 2026-03-01 12:00" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (SignInLocked(14 * 60 + 5), "Too many failed sign-ins. Try again in 15 minutes."),
+        (NotAuthorised("no"), "That name and password do not match a moderator."),
+        (InvalidRequest("Pick a request from the queue first."), "Pick a request"),
+    ],
+)
+def test_refusals_reach_the_moderator_as_messages(error, says):
+    def handler() -> None:
+        raise error
+
+    with pytest.raises(gr.Error, match=says):
+        _user_errors(handler)()
