@@ -152,7 +152,12 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
                 label="Request", lines=12, interactive=False, elem_id="review-details", scale=3
             )
             thumbnails = gr.Gallery(
-                label="Blurred thumbnails", columns=2, height=240, interactive=False, scale=2
+                label="Blurred thumbnails",
+                columns=2,
+                height=240,
+                interactive=False,
+                scale=2,
+                elem_id="review-thumbnails",
             )
         with gr.Row():
             uphold = gr.Button("Uphold the decision", elem_id="review-uphold")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from generation.job import GenerationJob, Mode
 from safety.store import ReviewStatus
 from tests.conftest import MODERATOR, MODERATOR_PASSWORD
 from tests.e2e.conftest import generate
@@ -48,7 +49,6 @@ def test_a_moderator_overturns_an_appeal_from_the_review_tab(page, screenshot, s
     )
     text = details.input_value()
     assert "Prompt: a skull and crossbones flag" in text and "unsafe-symbol" in text
-    screenshot("review-tab")
 
     page.click("#review-overturn")
     page.locator("#review-status").get_by_text("overturned").wait_for(timeout=30_000)
@@ -68,3 +68,42 @@ def test_a_wrong_password_shows_nothing_from_the_queue(page, screenshot, service
     assert page.locator("#review-queue").get_by_text(reference_id).filter(visible=True).count() == 0
     assert service.safety.store.review_item(reference_id).status == ReviewStatus.APPEALED
     screenshot("review-refused")
+
+
+@pytest.fixture(scope="module")
+def skull_upload(engine, tmp_path_factory) -> str:
+    """A picture of the forbidden symbol, drawn by the bundled model without any checks."""
+    job = GenerationJob(
+        Mode.TEXT_TO_IMAGE, "a skull and crossbones", "", 21, 20, 6.0, 256, 256, 1, "Euler a"
+    )
+    path = tmp_path_factory.mktemp("uploads") / "skull.png"
+    engine.generate(job)[0].save(path)
+    return str(path)
+
+
+def test_a_moderator_sees_the_blurred_upload_and_takes_it_down(
+    page, screenshot, service, skull_upload
+):
+    page.get_by_role("tab", name="Image to image").click()
+    page.locator("#img2img-input input[type=file]").set_input_files(skull_upload)
+    page.fill("#img2img-prompt textarea", "a red circle")
+    page.click("#img2img-generate")
+    page.locator("#img2img-notice").get_by_text("The uploaded image was refused").wait_for(
+        timeout=60_000
+    )
+    reference_id = service.safety.store.review_queue()[-1].reference_id
+    assert service.safety.store.review_item(reference_id).thumbnails
+
+    sign_in(page, MODERATOR_PASSWORD)
+    page.locator("#review-queue").get_by_text(reference_id, exact=True).filter(visible=True).click()
+    page.locator("#review-thumbnails img").first.wait_for(timeout=30_000)
+    assert "input" in page.locator("#review-details textarea").input_value()
+    screenshot("review-tab")
+
+    page.click("#review-takedown")
+    page.locator("#review-status").get_by_text("1 image(s) deleted").wait_for(timeout=30_000)
+    assert page.locator("#review-thumbnails img").count() == 0
+    assert service.safety.store.review_item(reference_id).thumbnails == ()
+    page.locator("#review-log").get_by_text("takedown").filter(visible=True).first.wait_for(
+        timeout=10_000
+    )
