@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generation.job import GenerationJob, Mode
@@ -91,7 +93,7 @@ def test_a_moderator_sees_the_blurred_upload_and_takes_it_down(
     page.locator("#img2img-notice").get_by_text("The uploaded image was refused").wait_for(
         timeout=60_000
     )
-    reference_id = service.safety.store.review_queue()[-1].reference_id
+    [reference_id] = re.findall(r"\b[0-9a-f]{16}\b", page.locator("#img2img-notice").inner_text())
     assert service.safety.store.review_item(reference_id).thumbnails
 
     sign_in(page, MODERATOR_PASSWORD)
