@@ -63,10 +63,6 @@ class ModerationDesk:
         self._clock = clock
         self._throttle = throttle or SignInThrottle(clock=clock)
 
-    @property
-    def enabled(self) -> bool:
-        return self._moderators.enabled
-
     def sign_in(self, who: Credentials) -> str:
         """The moderator's name; `SignInLocked` while this client is locked out after
         failing too often, else `NotAuthorised` for a wrong name or password. Failures are
