@@ -72,6 +72,27 @@ def request_review(service: GenerationService, reference_id: str, message: str) 
     return f"Thank you. A moderator will review request `{reference_id}`."
 
 
+REVIEW_PROGRESS = {
+    "pending": "is waiting for a moderator.",
+    "appealed": "is waiting for a moderator, with your message.",
+    "upheld": "was reviewed on {date}: the moderator agreed with the decision.",
+    "overturned": (
+        "was reviewed on {date}: the moderator found the decision wrong. Thank you; "
+        "reports like yours are how the rules get better."
+    ),
+}
+
+
+def review_progress(service: GenerationService, reference_id: str) -> str:
+    """Tell the person who asked for a review where it stands."""
+    try:
+        status, decided_at = service.review_progress(reference_id)
+    except (InvalidRequest, ServiceUnavailable) as error:
+        raise gr.Error(str(error), title="No review found") from None
+    when = f"{decided_at:%Y-%m-%d}" if decided_at else ""
+    return f"Request `{reference_id.strip()}` " + REVIEW_PROGRESS[status.value].format(date=when)
+
+
 def cancel_generation(service: GenerationService, request: gr.Request | None) -> None:
     service.cancellations.cancel(client_context(request).session_id)
 

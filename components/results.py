@@ -14,6 +14,7 @@ class ResultsPanel:
     reference: gr.Textbox
     appeal_message: gr.Textbox
     request_review: gr.Button
+    check_review: gr.Button
     review_status: gr.Markdown
     used_seed: gr.Number
     reuse_seed: gr.Button
@@ -39,11 +40,19 @@ def results_panel(mode: str) -> ResultsPanel:
     )
     notice = gr.HTML(elem_id=f"{mode}-notice")
     with gr.Accordion("Think a decision was wrong? Ask for a review", open=False):
-        reference = gr.Textbox(label="Reference", interactive=False, elem_id=f"{mode}-reference")
+        reference = gr.Textbox(
+            label="Reference",
+            info="Filled in from the last decision; paste an earlier one to check on it.",
+            elem_id=f"{mode}-reference",
+        )
         appeal_message = gr.Textbox(
             label="Message to the moderators (optional)", lines=2, max_length=1000
         )
-        request_review = gr.Button("Request review", size="sm", elem_id=f"{mode}-request-review")
+        with gr.Row():
+            request_review = gr.Button(
+                "Request review", size="sm", elem_id=f"{mode}-request-review"
+            )
+            check_review = gr.Button("Check status", size="sm", elem_id=f"{mode}-check-review")
         review_status = gr.Markdown(elem_id=f"{mode}-review-status")
     with gr.Row():
         used_seed = gr.Number(
@@ -59,6 +68,7 @@ def results_panel(mode: str) -> ResultsPanel:
         reference,
         appeal_message,
         request_review,
+        check_review,
         review_status,
         used_seed,
         reuse_seed,

@@ -11,6 +11,7 @@ from components.controls import PromptControls
 from components.handlers import (
     cancel_generation,
     request_review,
+    review_progress,
     selected_image,
     selected_index,
 )
@@ -69,6 +70,13 @@ def wire_results(
         tab.results.review_status,
         # One API endpoint serves every tab's reviews; the other tabs' copies stay private.
         api_name="request_review" if expose_review_api else None,
+        api_visibility="public" if expose_review_api else "private",
+    )
+    tab.results.check_review.click(
+        lambda reference: review_progress(service, reference),
+        tab.results.reference,
+        tab.results.review_status,
+        api_name="review_status" if expose_review_api else None,
         api_visibility="public" if expose_review_api else "private",
     )
     tab.results.gallery.select(selected_index, None, tab.results.selected, api_visibility="private")

@@ -27,7 +27,7 @@ from safety.image_guard import ImageCheck, check_image
 from safety.normalize import normalize
 from safety.policy import Policy
 from safety.ratelimit import RateLimiter
-from safety.store import EventStore, RequestEvent, StoreError, UnknownReference
+from safety.store import EventStore, RequestEvent, ReviewStatus, StoreError, UnknownReference
 from safety.thumbnails import blurred_thumbnail
 from safety.verdict import Action, Finding, Verdict
 from service.cancellation import CancelRegistry
@@ -192,6 +192,26 @@ class GenerationService:
             notice = verdict_notice(safety.policy, prompt_verdict, reference, "prompt")
         results = tuple(_encode(job, index, image, info.model_id) for index, image in shown)
         return GenerationOutcome(results, job.seed, notice, reference)
+
+    def review_progress(self, reference_id: str) -> tuple[ReviewStatus, datetime | None]:
+        """Where a refused or flagged request stands with the moderators, and when it was
+        decided. References are random and long, so knowing one is the only key needed;
+        nothing but the status is told."""
+        reference_id = (reference_id or "").strip()
+        if not reference_id:
+            raise InvalidRequest("Enter the reference shown with the decision.")
+        try:
+            item = self.safety.store.review_item(reference_id)
+        except UnknownReference:
+            raise InvalidRequest(
+                "That reference is unknown, has expired, or was never queued."
+            ) from None
+        except StoreError as error:
+            log.error("could not read a review's status: %s", error)
+            raise ServiceUnavailable(
+                "The review status cannot be read right now. Please try again in a minute."
+            ) from error
+        return item.status, item.decided_at
 
     def client_pseudonym(self, client: ClientContext) -> str:
         """The keyed hash of the client's address (through the trusted proxies only): the

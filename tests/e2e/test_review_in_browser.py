@@ -60,6 +60,14 @@ def test_a_moderator_overturns_an_appeal_from_the_review_tab(page, screenshot, s
     log.get_by_text("review:overturned").filter(visible=True).first.wait_for(timeout=10_000)
     screenshot("review-decided")
 
+    # The person who asked can see the outcome from their notice's reference.
+    page.get_by_role("tab", name="Text to image").click()
+    page.click("#txt2img-check-review")
+    page.locator("#txt2img-review-status").get_by_text("found the decision wrong").wait_for(
+        timeout=30_000
+    )
+    screenshot("review-outcome-seen-by-user")
+
 
 def test_a_wrong_password_shows_nothing_from_the_queue(page, screenshot, service):
     reference_id = appeal_a_blocked_prompt(page, "a jolly roger flag on a ship", "")

@@ -170,5 +170,9 @@ def test_moderator_endpoints_answer_only_a_moderators_password(client, service):
 
     queue, _, _ = client.predict(*right, "open", api_name="/review_queue")
     assert reference in [row[0] for row in queue["data"]]
+    assert "waiting for a moderator" in client.predict(reference, api_name="/review_status")
     client.predict(*right, reference, "open", api_name="/review_overturned")
     assert service.safety.store.review_item(reference).status == ReviewStatus.OVERTURNED
+    assert "found the decision wrong" in client.predict(reference, api_name="/review_status")
+    with pytest.raises(Exception, match="unknown"):
+        client.predict("0" * 16, api_name="/review_status")
