@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import gradio as gr
 import pytest
 
+from components.handlers import REVIEW_PROGRESS
 from components.review import _user_errors, item_details, queue_rows
 from safety.moderators import NotAuthorised, SignInLocked
 from safety.store import RequestEvent, ReviewItem, ReviewStatus
@@ -83,3 +84,8 @@ def test_refusals_reach_the_moderator_as_messages(error, says):
 
     with pytest.raises(gr.Error, match=says):
         _user_errors(handler)()
+
+
+def test_every_review_status_has_a_sentence_for_the_person_who_asked():
+    assert set(REVIEW_PROGRESS) == {status.value for status in ReviewStatus}
+    assert all("{date}" in REVIEW_PROGRESS[s] for s in ("upheld", "overturned"))
