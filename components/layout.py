@@ -80,7 +80,9 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             paint_tab, inpaint_input = inpaint_tab(service, limits, concurrency)
             if settings.moderators.enabled:
                 safety = service.safety
-                desk = ModerationDesk(settings.moderators, safety.store, safety.limiter)
+                desk = ModerationDesk(
+                    settings.moderators, safety.store, safety.limiter, safety.prompt_guard
+                )
                 review_tab(desk, service.client_pseudonym)
         wire_terms_gate(app, gate, studio, service)
         for tab in (text_tab, image_tab, paint_tab):

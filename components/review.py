@@ -1,4 +1,5 @@
-"""The moderators' review tab: sign in, read the queue, decide, take down, ban.
+"""The moderators' review tab: sign in, read the queue, decide, take down, ban, and try
+a prompt under the live policy.
 
 Every button sends the name and password again and `ModerationDesk` checks them on the
 server, so this tab is a convenience, not the lock. Prompts are shown as plain text, never
@@ -20,6 +21,7 @@ from components.handlers import client_context
 from safety.moderators import SignInLocked
 from safety.ratelimit import wait_text
 from safety.store import ModerationRecord, ReviewItem
+from safety.verdict import Verdict
 from service.errors import InvalidRequest, ServiceUnavailable
 from service.generate import ClientContext
 from service.moderation import OPEN, QUEUE_VIEWS, Credentials, ModerationDesk
@@ -97,6 +99,13 @@ def item_details(item: ReviewItem) -> str:
     return "\n".join(lines)
 
 
+def verdict_details(verdict: Verdict) -> str:
+    """A checked prompt's verdict as a moderator reads it: what the person would be told,
+    then every finding with its evidence."""
+    told = verdict.message or "(nothing: the request goes ahead)"
+    return f"{verdict.action.value.upper()}\nThe person would read: {told}\n\n{verdict.explanation}"
+
+
 def _thumbnails(item: ReviewItem) -> list[Image.Image]:
     return [Image.open(io.BytesIO(png)) for png in item.thumbnails]
 
@@ -167,6 +176,14 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             ban_hours = gr.Number(label="Hours", value=24, minimum=1, precision=0)
             ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
             ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
+        with gr.Accordion("Try a prompt under the live policy", open=False):
+            with gr.Row():
+                trial_prompt = gr.Textbox(label="Prompt", elem_id="review-try-prompt", scale=3)
+                trial_negative = gr.Textbox(label="Negative prompt", scale=2)
+                try_it = gr.Button("Check", elem_id="review-try", scale=1)
+            trial_verdict = gr.Textbox(
+                label="Verdict and evidence", lines=6, interactive=False, elem_id="review-verdict"
+            )
         status = gr.Markdown(elem_id="review-status")
         audit = gr.Dataframe(
             headers=LOG_HEADERS,
@@ -239,6 +256,12 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         said = desk.ban(who, reference_id, hours, reason)
         return log_rows(desk.audit_log(who)), said
 
+    @_user_errors
+    def check_prompt(
+        name: str, password: str, prompt: str, negative: str, request: gr.Request
+    ) -> str:
+        return verdict_details(desk.try_prompt(signed(name, password, request), prompt, negative))
+
     signed_in = [name, password]
     open_queue.click(
         show_queue, [*signed_in, view], [queue, audit, status], api_name="review_queue"
@@ -262,5 +285,11 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         [*signed_in, reference, ban_hours, ban_reason],
         [audit, status],
         api_name="review_ban",
+    )
+    try_it.click(
+        check_prompt,
+        [*signed_in, trial_prompt, trial_negative],
+        trial_verdict,
+        api_name="review_try_prompt",
     )
     return tab

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from safety.clock import Clock, utc_now
+from safety.guard import PromptGuard
 from safety.moderators import Moderators, NotAuthorised, SignInThrottle
 from safety.ratelimit import RateLimiter
 from safety.store import (
@@ -26,6 +27,7 @@ from safety.store import (
     StoreError,
     UnknownReference,
 )
+from safety.verdict import Verdict
 from service.errors import InvalidRequest, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -54,12 +56,14 @@ class ModerationDesk:
         moderators: Moderators,
         store: EventStore,
         limiter: RateLimiter,
+        prompt_guard: PromptGuard,
         clock: Clock = utc_now,
         throttle: SignInThrottle | None = None,
     ) -> None:
         self._moderators = moderators
         self._store = store
         self._limiter = limiter
+        self._prompt_guard = prompt_guard
         self._clock = clock
         self._throttle = throttle or SignInThrottle(clock=clock)
 
@@ -128,6 +132,14 @@ class ModerationDesk:
         return (
             f"The client behind `{reference_id}` cannot generate until {until:%Y-%m-%d %H:%M} UTC."
         )
+
+    def try_prompt(self, who: Credentials, prompt: str, negative_prompt: str = "") -> Verdict:
+        """What the live policy decides for a prompt, with its evidence: for judging an
+        appeal or a rephrasing. Nothing is generated, recorded or counted."""
+        self.sign_in(who)
+        if not (prompt or "").strip():
+            raise InvalidRequest("Type a prompt to check.")
+        return self._prompt_guard.check(prompt, negative_prompt or "")
 
     def audit_log(self, who: Credentials, limit: int = 50) -> list[ModerationRecord]:
         self.sign_in(who)

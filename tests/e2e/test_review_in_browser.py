@@ -60,6 +60,15 @@ def test_a_moderator_overturns_an_appeal_from_the_review_tab(page, screenshot, s
     log.get_by_text("review:overturned").filter(visible=True).first.wait_for(timeout=10_000)
     screenshot("review-decided")
 
+    # Would a rephrasing pass? The live policy answers, with its evidence.
+    page.get_by_text("Try a prompt under the live policy").click()
+    page.locator("#review-try-prompt textarea").fill("a ship flag with an anchor")
+    page.click("#review-try")
+    verdict = page.locator("#review-verdict textarea")
+    page.wait_for_function(
+        "el => el.value.startsWith('ALLOW')", arg=verdict.element_handle(), timeout=30_000
+    )
+
     # The person who asked can see the outcome from their notice's reference.
     page.get_by_role("tab", name="Text to image").click()
     page.click("#txt2img-check-review")

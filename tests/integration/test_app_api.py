@@ -176,3 +176,8 @@ def test_moderator_endpoints_answer_only_a_moderators_password(client, service):
     assert "found the decision wrong" in client.predict(reference, api_name="/review_status")
     with pytest.raises(Exception, match="unknown"):
         client.predict("0" * 16, api_name="/review_status")
+
+    tried = client.predict(*right, "a skull and crossbones flag", "", api_name="/review_try_prompt")
+    assert tried.startswith("BLOCK") and "unsafe-symbol" in tried
+    with pytest.raises(Exception, match="do not match a moderator"):
+        client.predict(MODERATOR, "", "a skull", "", api_name="/review_try_prompt")

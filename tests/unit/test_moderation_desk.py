@@ -23,8 +23,11 @@ def limiter(store: EventStore, clock: FakeClock) -> RateLimiter:
 
 
 @pytest.fixture
-def desk(store: EventStore, limiter: RateLimiter, clock: FakeClock) -> ModerationDesk:
-    return ModerationDesk(Moderators.parse(f"{NAME}:{PASSWORD}"), store, limiter, clock=clock)
+def desk(
+    store: EventStore, limiter: RateLimiter, keyword_guard, clock: FakeClock
+) -> ModerationDesk:
+    moderators = Moderators.parse(f"{NAME}:{PASSWORD}")
+    return ModerationDesk(moderators, store, limiter, keyword_guard, clock=clock)
 
 
 @pytest.fixture
@@ -56,6 +59,7 @@ def test_every_call_refuses_a_wrong_password_and_changes_nothing(desk, store, qu
         lambda who: desk.take_down(who, queued),
         lambda who: desk.ban(who, queued, 24, "spam"),
         lambda who: desk.audit_log(who),
+        lambda who: desk.try_prompt(who, "a skull and crossbones flag"),
     ]
     for number, call in enumerate(calls):  # each from its own client: no lockout here
         with pytest.raises(NotAuthorised):
@@ -139,3 +143,15 @@ def test_a_client_that_keeps_failing_is_locked_out_even_with_the_right_password(
 
     clock.advance(15 * 60)
     assert desk.queue(Credentials(NAME, PASSWORD, client="guessing-client")) == []
+
+
+def test_a_moderator_can_try_a_prompt_without_it_being_recorded_or_counted(
+    desk, store, limiter
+) -> None:
+    verdict = desk.try_prompt(WHO, "a skull and crossbones flag")
+    assert not verdict.allowed and verdict.category == "unsafe-symbol"
+    assert "skull and crossbones" in verdict.explanation  # the evidence, for moderators
+    assert desk.try_prompt(WHO, "a red circle on a blue background").allowed
+    assert store.review_queue() == [] and store.moderation_log() == []
+    with pytest.raises(InvalidRequest):
+        desk.try_prompt(WHO, "   ")

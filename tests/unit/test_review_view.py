@@ -9,7 +9,7 @@ import gradio as gr
 import pytest
 
 from components.handlers import REVIEW_PROGRESS
-from components.review import _user_errors, item_details, queue_rows
+from components.review import _user_errors, item_details, queue_rows, verdict_details
 from safety.moderators import NotAuthorised, SignInLocked
 from safety.store import RequestEvent, ReviewItem, ReviewStatus
 from safety.verdict import Action, Finding, Verdict
@@ -89,3 +89,18 @@ def test_refusals_reach_the_moderator_as_messages(error, says):
 def test_every_review_status_has_a_sentence_for_the_person_who_asked():
     assert set(REVIEW_PROGRESS) == {status.value for status in ReviewStatus}
     assert all("{date}" in REVIEW_PROGRESS[s] for s in ("upheld", "overturned"))
+
+
+def test_a_tried_prompt_shows_what_the_person_would_read_then_the_evidence():
+    verdict = Verdict(
+        Action.BLOCK,
+        "hate",
+        1.0,
+        FINDINGS,
+        explanation="block: Hate [hate]\nkeywords ...",
+        message="This request looks like hate.",
+    )
+    text = verdict_details(verdict)
+    assert text.startswith("BLOCK\nThe person would read: This request looks like hate.")
+    assert text.endswith("block: Hate [hate]\nkeywords ...")
+    assert "(nothing: the request goes ahead)" in verdict_details(Verdict(Action.ALLOW))
