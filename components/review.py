@@ -19,7 +19,7 @@ from PIL import Image
 
 from components.handlers import client_context
 from safety.moderators import SignInLocked
-from safety.ratelimit import wait_text
+from safety.ratelimit import Ban, wait_text
 from safety.store import ModerationRecord, ReviewItem
 from safety.verdict import Verdict
 from service.errors import InvalidRequest, ServiceUnavailable
@@ -31,6 +31,7 @@ R = TypeVar("R")
 
 QUEUE_HEADERS = ["reference", "status", "reason", "rules", "prompt", "queued (UTC)"]
 LOG_HEADERS = ["when (UTC)", "moderator", "action", "target", "note"]
+BAN_HEADERS = ["until (UTC)", "reason", "client"]
 PROMPT_PREVIEW_CHARS = 80
 
 
@@ -61,6 +62,12 @@ def queue_rows(items: Sequence[ReviewItem]) -> list[list[str]]:
         ]
         for item in items
     ]
+
+
+def ban_rows(bans: Sequence[Ban]) -> list[list[str]]:
+    """Running bans; the reason names the request the ban was made from, which is how a
+    moderator lifts it."""
+    return [[_when(b.until), b.reason, b.client_hash[:12] + "…"] for b in bans]
 
 
 def log_rows(records: Sequence[ModerationRecord]) -> list[list[str]]:
@@ -172,10 +179,19 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             uphold = gr.Button("Uphold the decision", elem_id="review-uphold")
             overturn = gr.Button("Overturn it", elem_id="review-overturn")
             take_down = gr.Button("Take down images", variant="stop", elem_id="review-takedown")
-        with gr.Accordion("Ban the client behind this request", open=False), gr.Row():
-            ban_hours = gr.Number(label="Hours", value=24, minimum=1, precision=0)
-            ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
-            ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
+        with gr.Accordion("Ban or unban the client behind this request", open=False):
+            with gr.Row():
+                ban_hours = gr.Number(label="Hours", value=24, minimum=1, precision=0)
+                ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
+                ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
+                unban = gr.Button("Lift the ban", elem_id="review-unban")
+            bans = gr.Dataframe(
+                headers=BAN_HEADERS,
+                value=[],
+                interactive=False,
+                label="Running bans, the soonest to end first",
+                elem_id="review-bans",
+            )
         with gr.Accordion("Try a prompt under the live policy", open=False):
             with gr.Row():
                 trial_prompt = gr.Textbox(label="Prompt", elem_id="review-try-prompt", scale=3)
@@ -203,6 +219,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         return (
             queue_rows(items),
             log_rows(desk.audit_log(who)),
+            ban_rows(desk.bans(who)),
             f"{len(items)} request(s) shown.",
         )
 
@@ -254,7 +271,15 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
     ) -> tuple[Any, ...]:
         who = signed(name, password, request)
         said = desk.ban(who, reference_id, hours, reason)
-        return log_rows(desk.audit_log(who)), said
+        return log_rows(desk.audit_log(who)), ban_rows(desk.bans(who)), said
+
+    @_user_errors
+    def unban_client(
+        name: str, password: str, reference_id: str, reason: str, request: gr.Request
+    ) -> tuple[Any, ...]:
+        who = signed(name, password, request)
+        said = desk.unban(who, reference_id, reason)
+        return log_rows(desk.audit_log(who)), ban_rows(desk.bans(who)), said
 
     @_user_errors
     def check_prompt(
@@ -264,7 +289,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
 
     signed_in = [name, password]
     open_queue.click(
-        show_queue, [*signed_in, view], [queue, audit, status], api_name="review_queue"
+        show_queue, [*signed_in, view], [queue, audit, bans, status], api_name="review_queue"
     )
     queue.select(show_item, signed_in, [reference, details, thumbnails])
     for button, decision in ((uphold, "upheld"), (overturn, "overturned")):
@@ -283,8 +308,14 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
     ban.click(
         ban_client,
         [*signed_in, reference, ban_hours, ban_reason],
-        [audit, status],
+        [audit, bans, status],
         api_name="review_ban",
+    )
+    unban.click(
+        unban_client,
+        [*signed_in, reference, ban_reason],
+        [audit, bans, status],
+        api_name="review_unban",
     )
     try_it.click(
         check_prompt,

@@ -18,7 +18,7 @@ from typing import TypeVar
 from safety.clock import Clock, utc_now
 from safety.guard import PromptGuard
 from safety.moderators import Moderators, NotAuthorised, SignInThrottle
-from safety.ratelimit import RateLimiter
+from safety.ratelimit import Ban, RateLimiter
 from safety.store import (
     EventStore,
     ModerationRecord,
@@ -113,7 +113,8 @@ class ModerationDesk:
 
     def ban(self, who: Credentials, reference_id: str, hours: float, reason: str) -> str:
         """Stop the client behind one request from generating for `hours`; returns a
-        sentence saying until when. The moderator never sees the client's hash."""
+        sentence saying until when. The ban is keyed by the client's pseudonym, which the
+        audit log names; no address exists to show."""
         moderator = self.sign_in(who)
         reference_id = _reference(reference_id)
         if not 1 <= (hours or 0) <= MAX_BAN_HOURS:
@@ -132,6 +133,27 @@ class ModerationDesk:
         return (
             f"The client behind `{reference_id}` cannot generate until {until:%Y-%m-%d %H:%M} UTC."
         )
+
+    def bans(self, who: Credentials) -> list[Ban]:
+        """Bans still running, the soonest to end first."""
+        self.sign_in(who)
+        return _in_store(self._limiter.bans, _READ_FAILED)
+
+    def unban(self, who: Credentials, reference_id: str, reason: str) -> str:
+        """Lift the ban on the client behind one request (a mistaken or served ban)."""
+        moderator = self.sign_in(who)
+        reference_id = _reference(reference_id)
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidRequest("Say why, for the audit log.")
+        item = _in_store(lambda: self._store.review_item(reference_id), _READ_FAILED)
+        _in_store(
+            lambda: self._limiter.unban(
+                item.event.client_hash, moderator, f"{reason} (request {reference_id})"
+            ),
+            _WRITE_FAILED,
+        )
+        return f"The client behind `{reference_id}` may generate again."
 
     def try_prompt(self, who: Credentials, prompt: str, negative_prompt: str = "") -> Verdict:
         """What the live policy decides for a prompt, with its evidence: for judging an

@@ -168,7 +168,7 @@ def test_moderator_endpoints_answer_only_a_moderators_password(client, service):
             client.predict(MODERATOR, password, reference, "open", api_name="/review_overturned")
     assert service.safety.store.review_item(reference).status == ReviewStatus.PENDING
 
-    queue, _, _ = client.predict(*right, "open", api_name="/review_queue")
+    queue, _, _, _ = client.predict(*right, "open", api_name="/review_queue")
     assert reference in [row[0] for row in queue["data"]]
     assert "waiting for a moderator" in client.predict(reference, api_name="/review_status")
     client.predict(*right, reference, "open", api_name="/review_overturned")
@@ -181,3 +181,20 @@ def test_moderator_endpoints_answer_only_a_moderators_password(client, service):
     assert tried.startswith("BLOCK") and "unsafe-symbol" in tried
     with pytest.raises(Exception, match="do not match a moderator"):
         client.predict(MODERATOR, "", "a skull", "", api_name="/review_try_prompt")
+
+
+def test_a_moderators_ban_stops_the_client_until_it_is_lifted(client):
+    _, _, _, reference = client.predict(
+        *common("a skull and crossbones flag"), 256, 256, api_name="/txt2img"
+    )
+    right = [MODERATOR, MODERATOR_PASSWORD]
+    client.predict(*right, reference, 1, "testing the ban", api_name="/review_ban")
+    try:
+        gallery, _, notice, _ = client.predict(
+            *common("a red circle"), 256, 256, api_name="/txt2img"
+        )
+        assert gallery == [] and "suspended" in notice
+    finally:
+        client.predict(*right, reference, "test over", api_name="/review_unban")
+    gallery, *_ = client.predict(*common("a red circle"), 256, 256, api_name="/txt2img")
+    assert len(gallery) == 2

@@ -59,6 +59,8 @@ def test_every_call_refuses_a_wrong_password_and_changes_nothing(desk, store, qu
         lambda who: desk.take_down(who, queued),
         lambda who: desk.ban(who, queued, 24, "spam"),
         lambda who: desk.audit_log(who),
+        lambda who: desk.bans(who),
+        lambda who: desk.unban(who, queued, "mistake"),
         lambda who: desk.try_prompt(who, "a skull and crossbones flag"),
     ]
     for number, call in enumerate(calls):  # each from its own client: no lockout here
@@ -155,3 +157,19 @@ def test_a_moderator_can_try_a_prompt_without_it_being_recorded_or_counted(
     assert store.review_queue() == [] and store.moderation_log() == []
     with pytest.raises(InvalidRequest):
         desk.try_prompt(WHO, "   ")
+
+
+def test_a_ban_can_be_lifted_from_the_request_it_was_made_from(desk, limiter, queued) -> None:
+    desk.ban(WHO, queued, 24, "spam")
+    [ban] = desk.bans(WHO)
+    assert ban.client_hash == CLIENT and ban.reason == f"spam (request {queued})"
+
+    with pytest.raises(InvalidRequest):
+        desk.unban(WHO, queued, "  ")  # a reason is required
+    assert not limiter.acquire(CLIENT).allowed
+
+    desk.unban(WHO, queued, "wrong client")
+    assert desk.bans(WHO) == [] and limiter.acquire(CLIENT).allowed
+    lifted = desk.audit_log(WHO)[0]
+    assert (lifted.action, lifted.moderator) == ("unban", NAME)
+    assert lifted.note == f"wrong client (request {queued})"

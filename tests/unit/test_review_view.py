@@ -9,8 +9,15 @@ import gradio as gr
 import pytest
 
 from components.handlers import REVIEW_PROGRESS
-from components.review import _user_errors, item_details, queue_rows, verdict_details
+from components.review import (
+    _user_errors,
+    ban_rows,
+    item_details,
+    queue_rows,
+    verdict_details,
+)
 from safety.moderators import NotAuthorised, SignInLocked
+from safety.ratelimit import Ban
 from safety.store import RequestEvent, ReviewItem, ReviewStatus
 from safety.verdict import Action, Finding, Verdict
 from service.errors import InvalidRequest
@@ -104,3 +111,8 @@ def test_a_tried_prompt_shows_what_the_person_would_read_then_the_evidence():
     assert text.startswith("BLOCK\nThe person would read: This request looks like hate.")
     assert text.endswith("block: Hate [hate]\nkeywords ...")
     assert "(nothing: the request goes ahead)" in verdict_details(Verdict(Action.ALLOW))
+
+
+def test_a_ban_row_names_its_request_and_only_a_prefix_of_the_pseudonym():
+    [row] = ban_rows([Ban(EVENT.client_hash, WHEN, "spam (request ref-1)")])
+    assert row == ["2026-03-01 12:00", "spam (request ref-1)", "5f2b9c0e4d7a…"]
