@@ -27,11 +27,11 @@ from safety.image_guard import ImageCheck, check_image
 from safety.normalize import normalize
 from safety.policy import Policy
 from safety.ratelimit import RateLimiter
-from safety.store import EventStore, RequestEvent, ReviewStatus, StoreError, UnknownReference
+from safety.store import EventStore, RequestEvent, ReviewStatus, StoreError
 from safety.thumbnails import blurred_thumbnail
 from safety.verdict import Action, Finding, Verdict
 from service.cancellation import CancelRegistry
-from service.errors import InvalidRequest, ServiceUnavailable
+from service.errors import InvalidRequest, ServiceUnavailable, from_store
 from service.notices import Notice, limit_notice, verdict_notice
 from service.requests import GenerationRequest, build_job
 from service.terms import TermsRegistry
@@ -200,17 +200,11 @@ class GenerationService:
         reference_id = (reference_id or "").strip()
         if not reference_id:
             raise InvalidRequest("Enter the reference shown with the decision.")
-        try:
-            item = self.safety.store.review_item(reference_id)
-        except UnknownReference:
-            raise InvalidRequest(
-                "That reference is unknown, has expired, or was never queued."
-            ) from None
-        except StoreError as error:
-            log.error("could not read a review's status: %s", error)
-            raise ServiceUnavailable(
-                "The review status cannot be read right now. Please try again in a minute."
-            ) from error
+        item = from_store(
+            lambda: self.safety.store.review_item(reference_id),
+            unknown="That reference is unknown, has expired, or was never queued.",
+            failed="The review status cannot be read right now. Please try again in a minute.",
+        )
         return item.status, item.decided_at
 
     def client_pseudonym(self, client: ClientContext) -> str:
@@ -230,15 +224,11 @@ class GenerationService:
             raise InvalidRequest(
                 f"Keep the message under {self._limits.max_appeal_chars:,} characters."
             )
-        try:
-            self.safety.store.appeal(reference_id, (message or "").strip())
-        except UnknownReference:
-            raise InvalidRequest("That reference is unknown or has expired.") from None
-        except StoreError as error:
-            log.error("could not record an appeal: %s", error)
-            raise ServiceUnavailable(
-                "Your review request could not be saved. Please try again in a minute."
-            ) from error
+        from_store(
+            lambda: self.safety.store.appeal(reference_id, (message or "").strip()),
+            unknown="That reference is unknown or has expired.",
+            failed="Your review request could not be saved. Please try again in a minute.",
+        )
 
     def _run_engine(
         self, job: GenerationJob, session_id: str, on_progress: ProgressCallback | None

@@ -24,11 +24,9 @@ from safety.store import (
     ModerationRecord,
     ReviewItem,
     ReviewStatus,
-    StoreError,
-    UnknownReference,
 )
 from safety.verdict import Verdict
-from service.errors import InvalidRequest, ServiceUnavailable
+from service.errors import InvalidRequest, from_store
 
 log = logging.getLogger(__name__)
 
@@ -168,19 +166,13 @@ class ModerationDesk:
         return _in_store(lambda: self._store.moderation_log(limit), _READ_FAILED)
 
 
+_UNKNOWN = "No queued request has that reference."
 _READ_FAILED = "The review queue cannot be read right now."
 _WRITE_FAILED = "That action was not saved. Nothing changed; please try again."
 
 
 def _in_store(call: Callable[[], T], failure: str) -> T:
-    """Run one store call, turning its errors into sentences for the moderator."""
-    try:
-        return call()
-    except UnknownReference:
-        raise InvalidRequest("No queued request has that reference.") from None
-    except StoreError as error:
-        log.error("moderation store call failed: %s", error)
-        raise ServiceUnavailable(failure) from error
+    return from_store(call, unknown=_UNKNOWN, failed=failure)
 
 
 def _reference(reference_id: str) -> str:
