@@ -139,6 +139,13 @@ def _user_errors(handler: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
+def _table(headers: list[str], label: str, elem_id: str) -> gr.Dataframe:
+    """A read-only table the handlers fill; long cells wrap."""
+    return gr.Dataframe(
+        headers=headers, value=[], interactive=False, wrap=True, label=label, elem_id=elem_id
+    )
+
+
 def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -> gr.Tab:
     """The tab; `identify` turns a connection into the client's pseudonym (for throttling
     failed sign-ins)."""
@@ -154,13 +161,10 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             )
             view = gr.Dropdown(list(QUEUE_VIEWS), value=OPEN, label="Show", scale=1)
             open_queue = gr.Button("Open queue", variant="primary", elem_id="review-open", scale=1)
-        queue = gr.Dataframe(
-            headers=QUEUE_HEADERS,
-            value=[],
-            interactive=False,
-            wrap=True,
-            label="Queue (appealed first, then oldest first): click a row to review it",
-            elem_id="review-queue",
+        queue = _table(
+            QUEUE_HEADERS,
+            "Queue (appealed first, then oldest first): click a row to review it",
+            "review-queue",
         )
         reference = gr.Textbox(label="Reference", interactive=False, elem_id="review-reference")
         with gr.Row():
@@ -185,13 +189,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
                 ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
                 ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
                 unban = gr.Button("Lift the ban", elem_id="review-unban")
-            bans = gr.Dataframe(
-                headers=BAN_HEADERS,
-                value=[],
-                interactive=False,
-                label="Running bans, the soonest to end first",
-                elem_id="review-bans",
-            )
+            bans = _table(BAN_HEADERS, "Running bans, the soonest to end first", "review-bans")
         with gr.Accordion("Try a prompt under the live policy", open=False):
             with gr.Row():
                 trial_prompt = gr.Textbox(label="Prompt", elem_id="review-try-prompt", scale=3)
@@ -201,13 +199,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
                 label="Verdict and evidence", lines=6, interactive=False, elem_id="review-verdict"
             )
         status = gr.Markdown(elem_id="review-status")
-        audit = gr.Dataframe(
-            headers=LOG_HEADERS,
-            value=[],
-            interactive=False,
-            label="Audit log, newest first",
-            elem_id="review-log",
-        )
+        audit = _table(LOG_HEADERS, "Audit log, newest first", "review-log")
 
     def signed(name: str, password: str, request: gr.Request | None) -> Credentials:
         return Credentials(str(name or ""), str(password or ""), identify(client_context(request)))

@@ -64,20 +64,24 @@ def wire_results(
     tab.results.reuse_seed.click(
         lambda seed: seed, tab.results.used_seed, tab.controls.seed, api_visibility="private"
     )
+
+    def review_api(name: str) -> dict[str, str | None]:
+        """One API endpoint serves every tab's reviews; the other tabs' copies stay private."""
+        if expose_review_api:
+            return {"api_name": name, "api_visibility": "public"}
+        return {"api_name": None, "api_visibility": "private"}
+
     tab.results.request_review.click(
         lambda reference, message: request_review(service, reference, message),
         [tab.results.reference, tab.results.appeal_message],
         tab.results.review_status,
-        # One API endpoint serves every tab's reviews; the other tabs' copies stay private.
-        api_name="request_review" if expose_review_api else None,
-        api_visibility="public" if expose_review_api else "private",
+        **review_api("request_review"),
     )
     tab.results.check_review.click(
         lambda reference: review_progress(service, reference),
         tab.results.reference,
         tab.results.review_status,
-        api_name="review_status" if expose_review_api else None,
-        api_visibility="public" if expose_review_api else "private",
+        **review_api("review_status"),
     )
     tab.results.gallery.select(selected_index, None, tab.results.selected, api_visibility="private")
 
