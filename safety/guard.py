@@ -166,7 +166,8 @@ class PromptGuard:
     def check_many(
         self, prompts: Sequence[str], negative_prompts: Sequence[str] | None = None
     ) -> list[Verdict]:
-        """Verdicts for many prompts at once; the classifier sees them in one batch."""
+        """Verdicts for many prompts at once, each the verdict `check` gives it alone;
+        the tokenizer, the head and the example similarities run once for all of them."""
         negatives = [""] * len(prompts) if negative_prompts is None else negative_prompts
         if len(negatives) != len(prompts):
             raise ValueError("give one negative prompt per prompt")

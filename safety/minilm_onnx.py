@@ -3,10 +3,11 @@
 PyTorch runs MiniLM-L6 at about 17 ms for one short prompt on two CPU cores, nearly all
 of it per-operator overhead, and the guard's budget is 15 ms at the 95th percentile.
 The same graph in ONNX Runtime, with its linear layers quantised to int8 (dynamic
-activation scales, one weight scale per output channel), takes 2 to 4 ms and batches
-about three times as fast. The pooled sentence vectors stay within a cosine of about
-0.99 of the float model's; the classifier head is trained on these int8 vectors, so
-training and the guard see the same numbers.
+activation scales, one weight scale per output channel), takes 2 to 4 ms. The pooled
+sentence vectors stay within a cosine of about 0.99 of the float model's; the
+classifier head is trained on these int8 vectors, so training and the guard see the
+same numbers. The activation scales span the whole input tensor, so the embedder runs
+one text at a time (see `Embedder.embed`).
 
 The graph is rebuilt from the wheel's safetensors at every load (a few seconds)
 rather than cached on disk, so there is no derived file that could go stale or be

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -209,3 +210,15 @@ def test_the_int8_graph_keeps_minilm_s_sentence_vectors(embedder):
         reference = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
     cosine = (embedder.embed(texts) * reference.numpy()).sum(axis=1)
     assert cosine.min() >= 0.95 and cosine.mean() >= 0.985, cosine
+
+
+def test_a_prompt_s_verdict_does_not_depend_on_what_is_checked_beside_it(guard, embedder):
+    """The command line checks prompts in batches and the app one at a time; both must agree.
+    (The int8 graph scales activations by its whole input, so batching used to move vectors.)"""
+    prompts = [*UNSAFE_WITHOUT_KEYWORDS, *BENIGN_WITH_RISKY_WORDS]
+    long_neighbour = " ".join(["a crowded street market at dusk with neon signs"] * 12)
+    alone = np.stack([embedder.embed([p])[0] for p in prompts])
+    beside_others = embedder.embed([long_neighbour, *prompts])[1:]
+    np.testing.assert_allclose(beside_others, alone, atol=1e-6)
+    verdicts = guard.check_many([long_neighbour, *prompts])[1:]
+    assert verdicts == [guard.check(p) for p in prompts]
