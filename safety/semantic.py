@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -47,6 +48,8 @@ class ClassifierLoadError(RuntimeError):
 # truncate prompts at 77 tokens, so words beyond that do not reach the image. Keywords
 # still read the whole prompt. A shorter window also keeps the guard's latency bounded.
 MAX_TOKENS = 77
+# Cores this process may run on: the embedder runs one prompt per core side by side.
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class Embedder:
@@ -85,8 +88,8 @@ class Embedder:
         if not texts:
             return out
         # Tokenising is batch-independent, and one call for all texts saves per-call overhead.
-        ids = self._tokenizer(list(texts), truncation=True, max_length=self.max_tokens)
-        ids = ids["input_ids"]
+        tokens = self._tokenizer(list(texts), truncation=True, max_length=self.max_tokens)
+        ids: list[list[int]] = tokens["input_ids"]
         if len(ids) == 1:
             out[0] = _vector(self._sessions.latency, ids[0])
             return out
@@ -101,16 +104,13 @@ class Embedder:
         return out
 
 
-def _vector(session, ids: list[int]) -> np.ndarray:
+def _vector(session: Any, ids: list[int]) -> np.ndarray:
     """One text's unit sentence vector, run alone: no padding and no neighbours."""
     feeds = {
         "input_ids": np.array([ids], dtype=np.int64),
         "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
     }
     return session.run(None, feeds)[0][0]
-
-
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def load_embedder() -> Embedder:
