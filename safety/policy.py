@@ -117,6 +117,14 @@ class Policy:
     def usage_policy_path(self) -> Path:
         return self.path(self.page.usage_policy)
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the policy names, relative to `assets_dir` as written."""
+        named = [self.page.usage_policy, self.allowlist, self.classifier_head]
+        for category in self.categories:
+            named += [category.blocklist, category.negative_blocklist]
+        return tuple(name for name in named if name)
+
 
 class _Node:
     """A YAML node with its file position, for error messages that name the line."""

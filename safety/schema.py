@@ -157,3 +157,18 @@ class ModerationLogRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text)
+
+
+class PolicyRevisionRow(Base):
+    """A policy a moderator applied from the review tab, on top of the owner's file whose
+    SHA-256 is `base_digest`: a redeployed file starts from itself again."""
+
+    __tablename__ = "policy_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    moderator: Mapped[str] = mapped_column(Text)
+    base_digest: Mapped[str] = mapped_column(HASH, index=True)
+    version: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
