@@ -6,6 +6,7 @@ start when a safety check the policy names cannot load, so a broken stack never 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Sequence
@@ -14,13 +15,16 @@ import gradio as gr
 
 from components.layout import build_app, launch_options
 from generation.engine import DiffusersEngine
-from safety.guard import build_prompt_guard
+from safety.guard import PromptGuard, build_prompt_guard
 from safety.identity import ClientHasher, load_or_create_secret
-from safety.policy import load_policy
+from safety.policy import Policy, PolicyError
+from safety.policy_revisions import PolicyRevisions
 from safety.ratelimit import RateLimiter
+from safety.semantic import load_embedder
 from safety.store import EventStore
 from safety.symbol_detector import SymbolDetector
 from service.generate import GenerationService, SafetyStack
+from service.live_policy import GuardBuilder, LivePolicy
 from settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -36,23 +40,48 @@ def on_zero_gpu(engine: DiffusersEngine) -> DiffusersEngine:
     return engine
 
 
+def guard_builder() -> GuardBuilder:
+    """Builds a prompt guard per policy revision, all sharing one MiniLM embedder (loaded
+    on first use, since a policy without the semantic check needs none)."""
+    embedder = functools.cache(load_embedder)
+
+    def build(policy: Policy) -> PromptGuard:
+        needs_embedder = "semantic" in policy.prompt_checks
+        return build_prompt_guard(policy, embedder=embedder() if needs_embedder else None)
+
+    return build
+
+
+def read_policy_file(settings: Settings) -> str:
+    try:
+        return settings.policy_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(f"{settings.policy_path}: cannot read the policy file: {error}") from None
+
+
 def build_safety(settings: Settings) -> SafetyStack:
-    policy = load_policy(settings.policy_path)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = EventStore.from_url(settings.resolved_database_url)
     purged = store.purge(settings.retention_days)
     log.info("retention: removed records older than %d days: %s", settings.retention_days, purged)
     secret = load_or_create_secret(settings.client_secret, settings.data_dir / "client-secret.key")
     image_checks = (SymbolDetector.load(settings.symbol_detector_dir).check,)
+    policies = LivePolicy(
+        read_policy_file(settings),
+        settings.policy_path,
+        PolicyRevisions(store.engine),
+        guard_builder(),
+    )
     return SafetyStack(
-        policy=policy,
-        prompt_guard=build_prompt_guard(policy),
+        policy=policies.policy,
+        prompt_guard=policies.guard,
         image_checks=image_checks,
         input_image_checks=image_checks,
         hasher=ClientHasher(secret),
         trusted_proxies=settings.trusted_proxies,
         limiter=RateLimiter(store, settings.rate_limits),
         store=store,
+        policies=policies,
     )
 
 

@@ -12,7 +12,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -32,6 +32,7 @@ from safety.thumbnails import blurred_thumbnail
 from safety.verdict import Action, Finding, Verdict
 from service.cancellation import CancelRegistry
 from service.errors import InvalidRequest, ServiceUnavailable, from_store
+from service.live_policy import LivePolicy
 from service.notices import Notice, limit_notice, verdict_notice
 from service.requests import GenerationRequest, build_job
 from service.terms import TermsRegistry
@@ -61,6 +62,9 @@ class SafetyStack:
     trusted_proxies: int
     limiter: RateLimiter
     store: EventStore
+    # Where `policy` and `prompt_guard` come from: moderators may change the policy while the
+    # app runs (the review tab), and each request takes the one live when it starts.
+    policies: LivePolicy
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,13 @@ class GenerationService:
     def model(self) -> ModelInfo:
         return self._engine.info
 
+    def _current_safety(self) -> SafetyStack:
+        """The safety stack under the live policy; a request keeps the one it started with."""
+        guard = self.safety.policies.current()
+        if guard is not self.safety.prompt_guard:
+            self.safety = replace(self.safety, policy=guard.policy, prompt_guard=guard)
+        return self.safety
+
     def generate(
         self,
         request: GenerationRequest,
@@ -129,7 +140,7 @@ class GenerationService:
         `GenerationCancelled` reach the caller;
         a refusal by policy or limit is an outcome with a notice, not an error.
         """
-        safety, info = self.safety, self._engine.info
+        safety, info = self._current_safety(), self._engine.info
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -149,7 +160,7 @@ class GenerationService:
         input_verdict, stage = prompt_verdict, "prompt"
         if prompt_verdict.allowed and job.init_image is not None:
             input_verdict, stage = (
-                self._check_image(job.init_image, safety.input_image_checks),
+                _check_image(safety.policy, job.init_image, safety.input_image_checks),
                 "input",
             )
         if not input_verdict.allowed:
@@ -171,7 +182,7 @@ class GenerationService:
         timings["generate_s"] = time.perf_counter() - started - timings["prompt_check_s"]
 
         # 5. Output checks on every image; withheld images never leave the server.
-        verdicts = [self._check_image(image, safety.image_checks) for image in images]
+        verdicts = [_check_image(safety.policy, image, safety.image_checks) for image in images]
         shown = [(i, image) for i, image in enumerate(images) if verdicts[i].allowed]
         withheld = [
             image for image, verdict in zip(images, verdicts, strict=True) if not verdict.allowed
@@ -246,17 +257,18 @@ class GenerationService:
         finally:
             self.cancellations.finish(session_id, cancelled)
 
-    def _check_image(self, image: Image.Image, checks: tuple[ImageCheck, ...]) -> Verdict:
-        """Judge one image; a check that fails blocks it (fail closed)."""
-        try:
-            return check_image(self.safety.policy, checks, image)
-        except Exception:
-            log.exception("image check failed; withholding the image")
-            return Verdict(
-                Action.BLOCK,
-                findings=(Finding("image-guard", "check-error", 1.0, "image check raised"),),
-                message="An image check could not run, so the image was withheld.",
-            )
+
+def _check_image(policy: Policy, image: Image.Image, checks: tuple[ImageCheck, ...]) -> Verdict:
+    """Judge one image; a check that fails blocks it (fail closed)."""
+    try:
+        return check_image(policy, checks, image)
+    except Exception:
+        log.exception("image check failed; withholding the image")
+        return Verdict(
+            Action.BLOCK,
+            findings=(Finding("image-guard", "check-error", 1.0, "image check raised"),),
+            message="An image check could not run, so the image was withheld.",
+        )
 
 
 def _encode(job: GenerationJob, index: int, image: Image.Image, model_id: str) -> ResultImage:

@@ -20,9 +20,9 @@ from sqlalchemy.exc import OperationalError
 from safety.guard import PromptGuard, build_prompt_guard
 from safety.policy import Policy, load_policy
 from safety.semantic import Embedder, load_embedder
-from tests.unit.conftest import clock, keyword_guard, policy, store, write_lock
+from tests.unit.conftest import clock, keyword_guard, live_policy, policy, store, write_lock
 
-__all__ = ["clock", "keyword_guard", "policy", "store", "write_lock"]
+__all__ = ["clock", "keyword_guard", "live_policy", "policy", "store", "write_lock"]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -19,7 +19,9 @@ from sqlalchemy import create_engine, make_url, text
 
 from safety.guard import PromptGuard, build_prompt_guard
 from safety.policy import Policy, load_policy
+from safety.policy_revisions import PolicyRevisions
 from safety.store import EventStore
+from service.live_policy import LivePolicy
 
 
 class FakeClock:
@@ -79,14 +81,37 @@ def write_lock(database_url: str) -> Callable[[], AbstractContextManager[None]]:
 
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
+POLICY_FILE = ASSETS / "policy.yaml"
 
 
 @pytest.fixture(scope="session")
 def policy() -> Policy:
-    return load_policy(ASSETS / "policy.yaml")
+    return load_policy(POLICY_FILE)
+
+
+def keyword_guard_for(policy: Policy) -> PromptGuard:
+    """The real guard with only the model-free check, for fast unit tests."""
+    return build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)))
 
 
 @pytest.fixture(scope="session")
 def keyword_guard(policy: Policy) -> PromptGuard:
-    """The real guard with only the model-free check, for fast unit tests."""
-    return build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)))
+    return keyword_guard_for(policy)
+
+
+def live_policy_on(store: EventStore, clock: FakeClock, text: str | None = None) -> LivePolicy:
+    """A replica's live policy over the demo file (or `text` in its place), keyword check
+    only; it looks for new revisions every 30 s of `clock`."""
+    return LivePolicy(
+        POLICY_FILE.read_text(encoding="utf-8") if text is None else text,
+        POLICY_FILE,
+        PolicyRevisions(store.engine, clock=clock),
+        keyword_guard_for,
+        poll_s=30,
+        monotonic=lambda: clock().timestamp(),
+    )
+
+
+@pytest.fixture
+def live_policy(store: EventStore, clock: FakeClock) -> LivePolicy:
+    return live_policy_on(store, clock)
