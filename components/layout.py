@@ -81,7 +81,7 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
             if settings.moderators.enabled:
                 safety = service.safety
                 desk = ModerationDesk(
-                    settings.moderators, safety.store, safety.limiter, safety.prompt_guard
+                    settings.moderators, safety.store, safety.limiter, safety.policies
                 )
                 review_tab(desk, service.client_pseudonym)
         wire_terms_gate(app, gate, studio, service)

@@ -1,5 +1,5 @@
-"""The moderators' review tab: sign in, read the queue, decide, take down, ban, and try
-a prompt under the live policy.
+"""The moderators' review tab: sign in, read the queue, decide, take down, ban, try a
+prompt under the live policy, and edit that policy (`components.policy_editor`).
 
 Every button sends the name and password again and `ModerationDesk` checks them on the
 server, so this tab is a convenience, not the lock. Prompts are shown as plain text, never
@@ -8,26 +8,22 @@ rendered as Markdown or HTML: they are written by the people being moderated.
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import gradio as gr
 from PIL import Image
 
 from components.handlers import client_context
-from safety.moderators import SignInLocked
-from safety.ratelimit import Ban, wait_text
+from components.moderator_errors import user_errors
+from components.policy_editor import policy_editor
+from safety.ratelimit import Ban
 from safety.store import ModerationRecord, ReviewItem
 from safety.verdict import Verdict
-from service.errors import InvalidRequest, ServiceUnavailable
 from service.generate import ClientContext
 from service.moderation import OPEN, QUEUE_VIEWS, Credentials, ModerationDesk
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 QUEUE_HEADERS = ["reference", "status", "reason", "rules", "prompt", "queued (UTC)"]
 LOG_HEADERS = ["when (UTC)", "moderator", "action", "target", "note"]
@@ -117,38 +113,26 @@ def _thumbnails(item: ReviewItem) -> list[Image.Image]:
     return [Image.open(io.BytesIO(png)) for png in item.thumbnails]
 
 
-def _user_errors(handler: Callable[P, R]) -> Callable[P, R]:
-    """Refusals and store failures reach the moderator as messages, not stack traces."""
-
-    @functools.wraps(handler)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return handler(*args, **kwargs)
-        except SignInLocked as error:
-            raise gr.Error(
-                f"Too many failed sign-ins. Try again in {wait_text(error.retry_after_s)}.",
-                title="Not signed in",
-            ) from None
-        except PermissionError:
-            raise gr.Error(
-                "That name and password do not match a moderator.", title="Not signed in"
-            ) from None
-        except (InvalidRequest, ServiceUnavailable) as error:
-            raise gr.Error(str(error), title="Not done") from None
-
-    return wrapped
-
-
-def _table(headers: list[str], label: str, elem_id: str) -> gr.Dataframe:
+def _table(headers: list[str], label: str, elem_id: str, render: bool = True) -> gr.Dataframe:
     """A read-only table the handlers fill; long cells wrap."""
     return gr.Dataframe(
-        headers=headers, value=[], interactive=False, wrap=True, label=label, elem_id=elem_id
+        headers=headers,
+        value=[],
+        interactive=False,
+        wrap=True,
+        label=label,
+        elem_id=elem_id,
+        render=render,
     )
 
 
 def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -> gr.Tab:
     """The tab; `identify` turns a connection into the client's pseudonym (for throttling
     failed sign-ins)."""
+
+    def signed(name: str, password: str, request: gr.Request | None) -> Credentials:
+        return Credentials(str(name or ""), str(password or ""), identify(client_context(request)))
+
     with gr.Tab("Review", id="review", elem_id="review-tab") as tab:
         gr.Markdown(
             "For moderators: requests that were blocked, flagged or appealed. Images are kept "
@@ -198,13 +182,15 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             trial_verdict = gr.Textbox(
                 label="Verdict and evidence", lines=6, interactive=False, elem_id="review-verdict"
             )
+        # Made here, shown last: the policy editor refreshes it.
+        audit = _table(LOG_HEADERS, "Audit log, newest first", "review-log", render=False)
+        policy_editor(
+            desk, [name, password], signed, audit, lambda who: log_rows(desk.audit_log(who))
+        )
         status = gr.Markdown(elem_id="review-status")
-        audit = _table(LOG_HEADERS, "Audit log, newest first", "review-log")
+        audit.render()
 
-    def signed(name: str, password: str, request: gr.Request | None) -> Credentials:
-        return Credentials(str(name or ""), str(password or ""), identify(client_context(request)))
-
-    @_user_errors
+    @user_errors
     def show_queue(name: str, password: str, view: str, request: gr.Request) -> tuple[Any, ...]:
         who = signed(name, password, request)
         items = desk.queue(who, view)
@@ -215,7 +201,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             f"{len(items)} request(s) shown.",
         )
 
-    @_user_errors
+    @user_errors
     def show_item(
         name: str, password: str, evt: gr.SelectData, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -223,7 +209,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         return item.reference_id, item_details(item), _thumbnails(item)
 
     def deciding(decision: str) -> Callable[..., tuple[Any, ...]]:
-        @_user_errors
+        @user_errors
         def decide(
             name: str, password: str, reference_id: str, view: str, request: gr.Request
         ) -> tuple[Any, ...]:
@@ -238,7 +224,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
 
         return decide
 
-    @_user_errors
+    @user_errors
     def remove_images(
         name: str, password: str, reference_id: str, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -252,7 +238,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             f"{removed} image(s) deleted for `{reference_id}`.",
         )
 
-    @_user_errors
+    @user_errors
     def ban_client(
         name: str,
         password: str,
@@ -265,7 +251,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         said = desk.ban(who, reference_id, hours, reason)
         return log_rows(desk.audit_log(who)), ban_rows(desk.bans(who)), said
 
-    @_user_errors
+    @user_errors
     def unban_client(
         name: str, password: str, reference_id: str, reason: str, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -273,7 +259,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
         said = desk.unban(who, reference_id, reason)
         return log_rows(desk.audit_log(who)), ban_rows(desk.bans(who)), said
 
-    @_user_errors
+    @user_errors
     def check_prompt(
         name: str, password: str, prompt: str, negative: str, request: gr.Request
     ) -> str:

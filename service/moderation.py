@@ -1,4 +1,5 @@
-"""The moderators' side of the service: read the review queue, decide, take down, ban.
+"""The moderators' side of the service: read the review queue, decide, take down, ban, and
+edit the live policy.
 
 Every call carries the moderator's name and password and is authorised here, on the
 server, before anything is read or changed; the review tab is only one way to make these
@@ -16,8 +17,11 @@ from datetime import timedelta
 from typing import TypeVar
 
 from safety.clock import Clock, utc_now
-from safety.guard import PromptGuard
+from safety.guard import GuardLoadError
 from safety.moderators import Moderators, NotAuthorised, SignInThrottle
+from safety.policy import Policy, PolicyError
+from safety.policy_diff import policy_changes
+from safety.policy_revisions import PolicyRevision
 from safety.ratelimit import Ban, RateLimiter
 from safety.store import (
     EventStore,
@@ -27,6 +31,7 @@ from safety.store import (
 )
 from safety.verdict import Verdict
 from service.errors import InvalidRequest, from_store
+from service.live_policy import LivePolicy
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,16 @@ class Credentials:
     client: str = ""
 
 
+@dataclass(frozen=True)
+class PolicyCheck:
+    """A policy text that parsed and loaded: what it changes from the live policy, and the
+    revision it became if it was applied."""
+
+    policy: Policy
+    changes: list[str]
+    revision: PolicyRevision | None = None
+
+
 class ModerationDesk:
     """What a signed-in moderator can do, each call authorised on its own."""
 
@@ -54,14 +69,14 @@ class ModerationDesk:
         moderators: Moderators,
         store: EventStore,
         limiter: RateLimiter,
-        prompt_guard: PromptGuard,
+        policies: LivePolicy,
         clock: Clock = utc_now,
         throttle: SignInThrottle | None = None,
     ) -> None:
         self._moderators = moderators
         self._store = store
         self._limiter = limiter
-        self._prompt_guard = prompt_guard
+        self._policies = policies
         self._clock = clock
         self._throttle = throttle or SignInThrottle(clock=clock)
 
@@ -159,7 +174,39 @@ class ModerationDesk:
         self.sign_in(who)
         if not (prompt or "").strip():
             raise InvalidRequest("Type a prompt to check.")
-        return self._prompt_guard.check(prompt, negative_prompt or "")
+        return self._policies.current().check(prompt, negative_prompt or "")
+
+    def policy_text(self, who: Credentials, deployed: bool = False) -> str:
+        """The live policy's YAML, or with `deployed` the owner's file as deployed."""
+        self.sign_in(who)
+        self._policies.current()
+        return self._policies.file.text if deployed else self._policies.text
+
+    def check_policy(self, who: Credentials, text: str) -> PolicyCheck:
+        """Validate a policy text and load its checks without making it live; a mistake
+        comes back as `InvalidRequest` naming the line."""
+        self.sign_in(who)
+        live = self._policies.current().policy
+        draft = _drafted(lambda: self._policies.draft(text or ""))
+        return PolicyCheck(draft.policy, policy_changes(live, draft.policy))
+
+    def apply_policy(self, who: Credentials, text: str, note: str) -> PolicyCheck:
+        """Make a policy text live on every replica; the audit log says who and why."""
+        moderator = self.sign_in(who)
+        note = (note or "").strip()
+        if not note:
+            raise InvalidRequest("Say what you changed and why, for the audit log.")
+        live = self._policies.current().policy
+        if (text or "") == self._policies.text:
+            raise InvalidRequest("Nothing to apply: that is the live policy.")
+        draft = _drafted(lambda: self._policies.draft(text or ""))
+        revision = _in_store(lambda: self._policies.apply(draft, moderator, note), _WRITE_FAILED)
+        return PolicyCheck(draft.policy, policy_changes(live, draft.policy), revision)
+
+    def policy_history(self, who: Credentials) -> list[PolicyRevision]:
+        """Revisions applied on top of the deployed policy file, newest first."""
+        self.sign_in(who)
+        return _in_store(self._policies.history, _READ_FAILED)
 
     def audit_log(self, who: Credentials, limit: int = 50) -> list[ModerationRecord]:
         self.sign_in(who)
@@ -173,6 +220,14 @@ _WRITE_FAILED = "That action was not saved. Nothing changed; please try again."
 
 def _in_store(call: Callable[[], T], failure: str) -> T:
     return from_store(call, unknown=_UNKNOWN, failed=failure)
+
+
+def _drafted(call: Callable[[], T]) -> T:
+    """A policy that does not parse or load is the moderator's to fix: say where."""
+    try:
+        return call()
+    except (PolicyError, GuardLoadError) as error:
+        raise InvalidRequest(f"This policy cannot go live: {error}") from None
 
 
 def _reference(reference_id: str) -> str:

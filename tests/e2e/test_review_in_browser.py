@@ -126,3 +126,59 @@ def test_a_moderator_sees_the_blurred_upload_and_takes_it_down(
     page.locator("#review-log").get_by_text("takedown").filter(visible=True).first.wait_for(
         timeout=10_000
     )
+
+
+def test_a_moderator_adds_a_rule_from_the_review_tab_and_it_is_live_at_once(
+    page, screenshot, service
+):
+    from tests.integration.test_policy_editing import PROMPT, with_spiders
+
+    policies = service.safety.policies
+    deployed = policies.file.text
+    try:
+        sign_in(page, MODERATOR_PASSWORD)
+        page.get_by_text("Edit the live policy").click()
+        page.click("#policy-load")
+        editor = page.locator("#policy-editor .cm-content")
+        editor.get_by_text("version:").first.wait_for(timeout=30_000)
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(with_spiders(deployed))
+
+        page.click("#policy-check")
+        outcome = page.locator("#policy-outcome textarea")
+        page.wait_for_function(
+            "el => el.value.includes('new category spiders: block')",
+            arg=outcome.element_handle(),
+            timeout=60_000,
+        )
+        assert policies.revision_id is None  # checking changes nothing
+        page.locator("#policy-note textarea").fill("No spiders this week (arachnophobia month).")
+        page.click("#policy-apply")
+        page.wait_for_function(
+            "el => el.value.startsWith('Applied as revision')",
+            arg=outcome.element_handle(),
+            timeout=60_000,
+        )
+        history = page.locator("#policy-history")
+        history.get_by_text("arachnophobia month").filter(visible=True).first.wait_for(
+            timeout=10_000
+        )
+        page.locator("#review-log").get_by_text("policy:apply").filter(visible=True).first.wait_for(
+            timeout=10_000
+        )
+        screenshot("policy-applied")
+
+        page.get_by_text("Try a prompt under the live policy").click()
+        page.locator("#review-try-prompt textarea").fill(PROMPT)
+        page.click("#review-try")
+        verdict = page.locator("#review-verdict textarea")
+        page.wait_for_function(
+            "el => el.value.startsWith('BLOCK') && el.value.includes('spiders')",
+            arg=verdict.element_handle(),
+            timeout=30_000,
+        )
+        assert not service.safety.policies.current().check(PROMPT).allowed
+    finally:
+        if policies.text != deployed:  # the app is shared with the other browser tests
+            policies.apply(policies.draft(deployed), MODERATOR, "restore the deployed file")

@@ -23,11 +23,9 @@ def limiter(store: EventStore, clock: FakeClock) -> RateLimiter:
 
 
 @pytest.fixture
-def desk(
-    store: EventStore, limiter: RateLimiter, keyword_guard, clock: FakeClock
-) -> ModerationDesk:
+def desk(store: EventStore, limiter: RateLimiter, live_policy, clock: FakeClock) -> ModerationDesk:
     moderators = Moderators.parse(f"{NAME}:{PASSWORD}")
-    return ModerationDesk(moderators, store, limiter, keyword_guard, clock=clock)
+    return ModerationDesk(moderators, store, limiter, live_policy, clock=clock)
 
 
 @pytest.fixture
@@ -173,3 +171,58 @@ def test_a_ban_can_be_lifted_from_the_request_it_was_made_from(desk, limiter, qu
     lifted = desk.audit_log(WHO)[0]
     assert (lifted.action, lifted.moderator) == ("unban", NAME)
     assert lifted.note == f"wrong client (request {queued})"
+
+
+def test_a_moderator_checks_then_applies_a_policy_edit_that_is_logged(desk, store) -> None:
+    from tests.unit.test_live_policy import NUDE, sexual_warns
+
+    live = desk.policy_text(WHO)
+    checked = desk.check_policy(WHO, sexual_warns(live))
+    version = checked.policy.version
+    assert checked.revision is None and checked.changes == [
+        f"version: {version.split('+')[0]} -> {version}",  # an edit is told from the file
+        "sexual: action block -> warn",
+    ]
+    assert not desk.try_prompt(WHO, NUDE).allowed  # checking changed nothing
+
+    applied = desk.apply_policy(WHO, sexual_warns(live), "  warn while we review the list ")
+
+    assert applied.revision is not None and applied.changes == checked.changes
+    assert desk.try_prompt(WHO, NUDE).action.value == "warn"
+    assert desk.policy_text(WHO) == sexual_warns(live) != desk.policy_text(WHO, deployed=True)
+    [record] = desk.audit_log(WHO)
+    assert (record.moderator, record.action, record.note) == (
+        NAME,
+        "policy:apply",
+        "warn while we review the list",
+    )
+    assert [r.id for r in desk.policy_history(WHO)] == [applied.revision.id]
+
+
+def test_a_policy_edit_needs_a_note_a_change_and_no_mistakes(desk, store) -> None:
+    live = desk.policy_text(WHO)
+    for text, note, said in [
+        (live.replace("minimum_age: 18", "minimum_age: 21"), " ", "Say what you changed"),
+        (live, "no change", "Nothing to apply"),
+        (live.replace("action: block", "action: obliterate", 1), "typo", "policy.yaml \\(draft\\)"),
+    ]:
+        with pytest.raises(InvalidRequest, match=said):
+            desk.apply_policy(WHO, text, note)
+    with pytest.raises(InvalidRequest, match="action must be one of"):
+        desk.check_policy(WHO, live.replace("action: block", "action: obliterate", 1))
+    assert desk.policy_history(WHO) == [] and store.moderation_log() == []
+
+
+def test_policy_calls_refuse_a_wrong_password(desk) -> None:
+    live = desk.policy_text(WHO)
+    intruder = Credentials(NAME, "not-the-password", client="intruder")
+    calls = [
+        lambda: desk.policy_text(intruder),
+        lambda: desk.check_policy(intruder, live),
+        lambda: desk.apply_policy(intruder, live.replace("minimum_age: 18", "minimum_age: 3"), "x"),
+        lambda: desk.policy_history(intruder),
+    ]
+    for call in calls:
+        with pytest.raises(NotAuthorised):
+            call()
+    assert desk.policy_history(WHO) == []

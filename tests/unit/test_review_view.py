@@ -9,18 +9,21 @@ import gradio as gr
 import pytest
 
 from components.handlers import REVIEW_PROGRESS
+from components.moderator_errors import user_errors
+from components.policy_editor import check_summary, revision_rows
 from components.review import (
-    _user_errors,
     ban_rows,
     item_details,
     queue_rows,
     verdict_details,
 )
 from safety.moderators import NotAuthorised, SignInLocked
+from safety.policy_revisions import PolicyRevision
 from safety.ratelimit import Ban
 from safety.store import RequestEvent, ReviewItem, ReviewStatus
 from safety.verdict import Action, Finding, Verdict
 from service.errors import InvalidRequest
+from service.moderation import PolicyCheck
 
 FINDINGS = (Finding("keywords", "hate", 1.0, 'matched "<slur>" in the plain text'),)
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -90,7 +93,7 @@ def test_refusals_reach_the_moderator_as_messages(error, says):
         raise error
 
     with pytest.raises(gr.Error, match=says):
-        _user_errors(handler)()
+        user_errors(handler)()
 
 
 def test_every_review_status_has_a_sentence_for_the_person_who_asked():
@@ -116,3 +119,16 @@ def test_a_tried_prompt_shows_what_the_person_would_read_then_the_evidence():
 def test_a_ban_row_names_its_request_and_only_a_prefix_of_the_pseudonym():
     [row] = ban_rows([Ban(EVENT.client_hash, WHEN, "spam (request ref-1)")])
     assert row == ["2026-03-01 12:00", "spam (request ref-1)", "5f2b9c0e4d7a…"]
+
+
+def test_a_checked_policy_says_whether_it_is_live_and_lists_its_changes(policy):
+    checked = check_summary(PolicyCheck(policy, ["sexual: action block -> warn"]))
+    assert checked.startswith("Valid, not applied yet. Policy 2026-")
+    assert checked.endswith("- sexual: action block -> warn")
+    revision = PolicyRevision(
+        7, datetime(2026, 12, 4, 9, 30, tzinfo=timezone.utc), "alice", "ab", "v2", "text", "why"
+    )
+    applied = check_summary(PolicyCheck(policy, [], revision))
+    assert applied.startswith("Applied as revision 7.")
+    assert applied.endswith("No change from the live policy.")
+    assert revision_rows([revision]) == [["2026-12-04 09:30", "alice", "v2", "why"]]
