@@ -272,8 +272,9 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
     negative_terms: list[Term] = []
     stand_ins: list[tuple[Term, str]] = []
     for category in policy.categories:
-        if category.blocklist:
-            terms = parse_terms(read_term_lines(assets_dir / category.blocklist), category.id)
+        if category.blocklist or category.keywords:
+            listed = read_term_lines(assets_dir / category.blocklist) if category.blocklist else []
+            terms = parse_terms([*listed, *category.keywords], category.id)
             prompt_terms += terms
             if category.classifier_stand_in:
                 stand_ins += [(term, category.classifier_stand_in) for term in terms]
@@ -283,6 +284,7 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
             lines = read_term_lines(assets_dir / category.negative_blocklist)
             negative_terms += parse_terms(lines, category.id)
     allowed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
+    allowed += policy.allowed_phrases
     return KeywordCheck(
         KeywordMatcher(prompt_terms, allowed),
         KeywordMatcher(negative_terms, allowed),

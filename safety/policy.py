@@ -47,6 +47,9 @@ class Category:
     warn_threshold: float = 0.5
     image_threshold: float | None = None
     blocklist: str | None = None
+    # Entries written in the policy itself, read like blocklist lines: how a moderator adds
+    # a word from the review tab, where the blocklist files cannot be edited.
+    keywords: tuple[str, ...] = ()
     negative_blocklist: str | None = None
     scan_negative_prompt: bool = False
     # What the semantic classifier reads in place of each blocklist match: a famous name
@@ -95,6 +98,7 @@ class Policy:
     prompt_checks: tuple[str, ...]
     max_prompt_chars: int = 2000
     allowlist: str | None = None
+    allowed_phrases: tuple[str, ...] = ()  # more allowlist entries, in the policy itself
     classifier_head: str | None = None
     similarity_floor: float = 0.45
     similarity_ceiling: float = 0.8
@@ -215,6 +219,7 @@ _CATEGORY_KEYS = (
     "warn_threshold",
     "image_threshold",
     "blocklist",
+    "keywords",
     "negative_blocklist",
     "scan_negative_prompt",
     "classifier_stand_in",
@@ -240,9 +245,10 @@ def _category(node: _Node) -> Category:
     warn = _optional(fields, "warn_threshold", lambda n: n.number("warn_threshold"), 0.5)
     if warn > block:
         raise fields["warn_threshold"].error("warn_threshold must not exceed block_threshold")
-    if "classifier_stand_in" in fields and "blocklist" not in fields:
+    if "classifier_stand_in" in fields and not fields.keys() & {"blocklist", "keywords"}:
         raise fields["classifier_stand_in"].error(
-            f"{where}: classifier_stand_in replaces blocklist matches, so it needs a blocklist"
+            f"{where}: classifier_stand_in replaces keyword matches, so it needs a blocklist "
+            "or keywords"
         )
     examples_node = _required(fields, "examples", node, where)
     examples = examples_node.texts("examples")
@@ -263,6 +269,7 @@ def _category(node: _Node) -> Category:
             fields, "image_threshold", lambda n: n.number("image_threshold"), None
         ),
         blocklist=_optional(fields, "blocklist", lambda n: n.text("blocklist"), None),
+        keywords=_optional(fields, "keywords", lambda n: n.texts("keywords"), ()),
         negative_blocklist=_optional(
             fields, "negative_blocklist", lambda n: n.text("negative_blocklist"), None
         ),
@@ -364,7 +371,9 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
             raise checks_node.error(f"unknown prompt check {check!r}; known: {PROMPT_CHECKS}")
 
     limits = _optional(fields, "limits", lambda n: n.mapping("limits", ("max_prompt_chars",)), {})
-    keywords = _optional(fields, "keywords", lambda n: n.mapping("keywords", ("allowlist",)), {})
+    keywords = _optional(
+        fields, "keywords", lambda n: n.mapping("keywords", ("allowlist", "allow")), {}
+    )
     semantic = _optional(
         fields,
         "semantic",
@@ -409,6 +418,7 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
             2000,
         ),
         allowlist=_optional(keywords, "allowlist", lambda n: n.text("allowlist"), None),
+        allowed_phrases=_optional(keywords, "allow", lambda n: n.texts("allow"), ()),
         classifier_head=_optional(semantic, "head", lambda n: n.text("head"), None),
         similarity_floor=floor,
         similarity_ceiling=ceiling,

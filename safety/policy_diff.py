@@ -17,6 +17,7 @@ _TOP_LEVEL = (
     "prompt_checks",
     "max_prompt_chars",
     "allowlist",
+    "allowed_phrases",
     "classifier_head",
     "similarity_floor",
     "similarity_ceiling",
@@ -30,11 +31,12 @@ def policy_changes(old: Policy, new: Policy) -> list[str]:
     lines = []
     if old.version != new.version:
         lines.append(f"version: {old.version} -> {new.version}")
-    lines += [
-        f"{name}: {_short(getattr(old, name))} -> {_short(getattr(new, name))}"
-        for name in _TOP_LEVEL
-        if getattr(old, name) != getattr(new, name)
-    ]
+    for name in _TOP_LEVEL:
+        was, now = getattr(old, name), getattr(new, name)
+        if was != now and name == "allowed_phrases":
+            lines.append(f"{name}: {len(was)} -> {len(now)}")
+        elif was != now:
+            lines.append(f"{name}: {_short(was)} -> {_short(now)}")
     before = {c.id: c for c in old.categories}
     after = {c.id: c for c in new.categories}
     lines += [f"new category {c}: {after[c].action.value}" for c in after if c not in before]
@@ -54,8 +56,8 @@ def _category_changes(old: Category, new: Category) -> list[str]:
         was, now = getattr(old, field.name), getattr(new, field.name)
         if was == now:
             continue
-        if field.name == "examples":
-            lines.append(f"{new.id}: examples {len(was)} -> {len(now)}")
+        if isinstance(now, tuple):  # examples, keywords: counted, not quoted
+            lines.append(f"{new.id}: {field.name} {len(was)} -> {len(now)}")
         else:
             lines.append(f"{new.id}: {field.name} {_short(was)} -> {_short(now)}")
     return lines

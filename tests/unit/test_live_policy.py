@@ -45,6 +45,20 @@ def test_the_deployed_file_is_live_until_a_moderator_applies_an_edit(live_policy
     )
 
 
+def test_a_keyword_a_moderator_writes_into_the_policy_blocks_at_once(live_policy) -> None:
+    """Blocklist files cannot be edited from the review tab; a category's `keywords` can."""
+    prompt = "a ch4insaw on the garage wall"
+    assert verdict_on(live_policy.current(), prompt) == "allow"
+    edited = FILE_TEXT.replace(
+        "  - id: graphic-violence\n", "  - id: graphic-violence\n    keywords: [chainsaw]\n"
+    )
+
+    live_policy.apply(live_policy.draft(edited), "alice", "chainsaw pictures are gore here")
+
+    assert verdict_on(live_policy.current(), prompt) == "block"
+    assert live_policy.current().check(prompt).category == "graphic-violence"
+
+
 def test_an_edit_reaches_a_running_replica_within_the_poll_interval(
     store, clock: FakeClock, live_policy
 ) -> None:

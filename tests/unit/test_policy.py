@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from safety.keywords import build_keyword_check
+from safety.normalize import normalize
 from safety.policy import PolicyError, load_policy, parse_policy
 from safety.verdict import Action
 
@@ -174,3 +176,22 @@ def test_a_classifier_stand_in_is_read_with_its_blocklist(tmp_path):
 def test_a_classifier_stand_in_without_a_blocklist_names_the_line(tmp_path):
     message = error_line(MINIMAL + "    classifier_stand_in: a person\n", tmp_path)
     assert "policy.yaml:9:" in message and "needs a blocklist" in message
+
+
+def test_keywords_written_in_the_policy_are_matched_like_blocklist_entries(tmp_path):
+    text = (
+        "keywords:\n  allow: [honk honk]\n"
+        + MINIMAL
+        + "    keywords: ['honk*', 'red nose?']\n    classifier_stand_in: an entertainer\n"
+    )
+    policy = parse(text, tmp_path)
+    assert policy.category("clowns").keywords == ("honk*", "red nose?")
+    check = build_keyword_check(policy)
+
+    def hits(prompt: str) -> set[str]:
+        return {f.category for f in check.check(normalize(prompt))}
+
+    assert hits("a h0nking crowd") == {"clowns"}  # obfuscated, and a prefix entry
+    assert hits("a h o n k") == {"clowns"}
+    assert hits("the geese went honk honk") == set()  # the policy's own allowlist entry
+    assert hits("a cat") == set()
