@@ -221,4 +221,8 @@ def test_a_prompt_s_verdict_does_not_depend_on_what_is_checked_beside_it(guard, 
     beside_others = embedder.embed([long_neighbour, *prompts])[1:]
     np.testing.assert_allclose(beside_others, alone, atol=1e-6)
     verdicts = guard.check_many([long_neighbour, *prompts])[1:]
-    assert verdicts == [guard.check(p) for p in prompts]
+    singles = [guard.check(p) for p in prompts]
+    # The head's matrix product over many rows may round the last float bits differently
+    # from one row's, so scores agree to 1e-5 and decisions exactly.
+    assert [(v.action, v.category) for v in verdicts] == [(v.action, v.category) for v in singles]
+    np.testing.assert_allclose([v.score for v in verdicts], [v.score for v in singles], atol=1e-5)
