@@ -17,7 +17,7 @@ from components.layout import build_app, launch_options
 from generation.engine import DiffusersEngine
 from safety.guard import PromptGuard, build_prompt_guard
 from safety.identity import ClientHasher, load_or_create_secret
-from safety.policy import Policy, PolicyError
+from safety.policy import Policy, read_policy_text
 from safety.policy_revisions import PolicyRevisions
 from safety.ratelimit import RateLimiter
 from safety.semantic import load_embedder
@@ -52,13 +52,6 @@ def guard_builder() -> GuardBuilder:
     return build
 
 
-def read_policy_file(settings: Settings) -> str:
-    try:
-        return settings.policy_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(f"{settings.policy_path}: cannot read the policy file: {error}") from None
-
-
 def build_safety(settings: Settings) -> SafetyStack:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = EventStore.from_url(settings.resolved_database_url)
@@ -67,7 +60,7 @@ def build_safety(settings: Settings) -> SafetyStack:
     secret = load_or_create_secret(settings.client_secret, settings.data_dir / "client-secret.key")
     image_checks = (SymbolDetector.load(settings.symbol_detector_dir).check,)
     policies = LivePolicy(
-        read_policy_file(settings),
+        read_policy_text(settings.policy_path),
         settings.policy_path,
         PolicyRevisions(store.engine),
         guard_builder(),

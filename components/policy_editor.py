@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from components.moderator_errors import user_errors
+from components.review_parts import read_only_table, user_errors
 from safety.policy_revisions import PolicyRevision
 from service.live_policy import POLL_S
 from service.moderation import Credentials, ModerationDesk, PolicyCheck
@@ -75,13 +75,10 @@ def policy_editor(
         outcome = gr.Textbox(
             label="Check result", lines=6, interactive=False, elem_id="policy-outcome"
         )
-        history = gr.Dataframe(
-            headers=REVISION_HEADERS,
-            value=[],
-            interactive=False,
-            wrap=True,
-            label="Revisions of the deployed policy file, newest first",
-            elem_id="policy-history",
+        history = read_only_table(
+            REVISION_HEADERS,
+            "Revisions of the deployed policy file, newest first",
+            "policy-history",
         )
 
     def loader(deployed: bool) -> Callable[..., tuple[Any, ...]]:

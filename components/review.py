@@ -17,8 +17,8 @@ import gradio as gr
 from PIL import Image
 
 from components.handlers import client_context
-from components.moderator_errors import user_errors
 from components.policy_editor import policy_editor
+from components.review_parts import read_only_table, user_errors
 from safety.ratelimit import Ban
 from safety.store import ModerationRecord, ReviewItem
 from safety.verdict import Verdict
@@ -113,19 +113,6 @@ def _thumbnails(item: ReviewItem) -> list[Image.Image]:
     return [Image.open(io.BytesIO(png)) for png in item.thumbnails]
 
 
-def _table(headers: list[str], label: str, elem_id: str, render: bool = True) -> gr.Dataframe:
-    """A read-only table the handlers fill; long cells wrap."""
-    return gr.Dataframe(
-        headers=headers,
-        value=[],
-        interactive=False,
-        wrap=True,
-        label=label,
-        elem_id=elem_id,
-        render=render,
-    )
-
-
 def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -> gr.Tab:
     """The tab; `identify` turns a connection into the client's pseudonym (for throttling
     failed sign-ins)."""
@@ -145,7 +132,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
             )
             view = gr.Dropdown(list(QUEUE_VIEWS), value=OPEN, label="Show", scale=1)
             open_queue = gr.Button("Open queue", variant="primary", elem_id="review-open", scale=1)
-        queue = _table(
+        queue = read_only_table(
             QUEUE_HEADERS,
             "Queue (appealed first, then oldest first): click a row to review it",
             "review-queue",
@@ -173,7 +160,9 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
                 ban_reason = gr.Textbox(label="Reason (for the audit log)", scale=3)
                 ban = gr.Button("Ban", variant="stop", elem_id="review-ban")
                 unban = gr.Button("Lift the ban", elem_id="review-unban")
-            bans = _table(BAN_HEADERS, "Running bans, the soonest to end first", "review-bans")
+            bans = read_only_table(
+                BAN_HEADERS, "Running bans, the soonest to end first", "review-bans"
+            )
         with gr.Accordion("Try a prompt under the live policy", open=False):
             with gr.Row():
                 trial_prompt = gr.Textbox(label="Prompt", elem_id="review-try-prompt", scale=3)
@@ -183,7 +172,7 @@ def review_tab(desk: ModerationDesk, identify: Callable[[ClientContext], str]) -
                 label="Verdict and evidence", lines=6, interactive=False, elem_id="review-verdict"
             )
         # Made here, shown last: the policy editor refreshes it.
-        audit = _table(LOG_HEADERS, "Audit log, newest first", "review-log", render=False)
+        audit = read_only_table(LOG_HEADERS, "Audit log, newest first", "review-log", render=False)
         policy_editor(
             desk, [name, password], signed, audit, lambda who: log_rows(desk.audit_log(who))
         )

@@ -433,10 +433,14 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
     )
 
 
-def load_policy(path: Path, assets_dir: Path | None = None) -> Policy:
-    """Read and validate the policy file at `path`; raise PolicyError naming the line."""
+def read_policy_text(path: Path) -> str:
+    """The policy file's text; PolicyError if it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(f"{path}: cannot read the policy file: {error}") from None
-    return parse_policy(text, path, assets_dir)
+
+
+def load_policy(path: Path, assets_dir: Path | None = None) -> Policy:
+    """Read and validate the policy file at `path`; raise PolicyError naming the line."""
+    return parse_policy(read_policy_text(path), path, assets_dir)

@@ -9,7 +9,6 @@ import gradio as gr
 import pytest
 
 from components.handlers import REVIEW_PROGRESS
-from components.moderator_errors import user_errors
 from components.policy_editor import check_summary, revision_rows
 from components.review import (
     ban_rows,
@@ -17,6 +16,7 @@ from components.review import (
     queue_rows,
     verdict_details,
 )
+from components.review_parts import user_errors
 from safety.moderators import NotAuthorised, SignInLocked
 from safety.policy_revisions import PolicyRevision
 from safety.ratelimit import Ban

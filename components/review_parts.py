@@ -1,4 +1,5 @@
-"""How refusals and failures reach a moderator in the review tab: as messages, not traces."""
+"""Pieces the review tab and its policy editor share: how refusals and failures reach a
+moderator (as messages, not traces) and the read-only tables the handlers fill."""
 
 from __future__ import annotations
 
@@ -36,3 +37,18 @@ def user_errors(handler: Callable[P, R]) -> Callable[P, R]:
             raise gr.Error(str(error), title="Not done") from None
 
     return wrapped
+
+
+def read_only_table(
+    headers: list[str], label: str, elem_id: str, render: bool = True
+) -> gr.Dataframe:
+    """A read-only table the handlers fill; long cells wrap."""
+    return gr.Dataframe(
+        headers=headers,
+        value=[],
+        interactive=False,
+        wrap=True,
+        label=label,
+        elem_id=elem_id,
+        render=render,
+    )
