@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from safety.minilm_onnx import build_sessions, minilm_path
+from safety.minilm_onnx import QUANTISATION, build_sessions, minilm_path
 from safety.policy import Policy
 from safety.verdict import Finding
 
@@ -65,6 +65,7 @@ class Embedder:
         self.name = model_path.name
         self.model_path = model_path
         self.max_tokens = max_tokens
+        self.quantisation = QUANTISATION
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
             self._sessions = build_sessions(model_path)
@@ -289,12 +290,28 @@ def build_semantic_classifier(
     head_path = assets_dir / policy.classifier_head if policy.classifier_head else None
     head = ClassifierHead.load(head_path) if head_path else None
     embedder = embedder or load_embedder()
-    trained_on = head.metadata.get("max_tokens") if head else None
+    if head is not None:
+        _check_trained_for(head, embedder, head_path)
+    return SemanticClassifier(embedder, policy, head)
+
+
+#: Heads saved before the quantisation was recorded were trained on 8-bit weights.
+_UNRECORDED_QUANTISATION = "int8 dynamic, per-channel 8-bit weights"
+
+
+def _check_trained_for(head: ClassifierHead, embedder: Embedder, head_path: Path | None) -> None:
+    """Refuse a head trained on other vectors than this embedder computes: same weights,
+    other vectors, and its thresholds would no longer hold."""
+    retrain = "; retrain it with `python -m safety.train_prompt_classifier`"
+    trained_on = head.metadata.get("max_tokens")
     if trained_on is not None and trained_on != embedder.max_tokens:
-        # Same weights, other vectors for long prompts: the thresholds would no longer hold.
         raise ClassifierLoadError(
             f"classifier head {head_path} was trained on the first {trained_on} tokens of "
-            f"each prompt, but the embedder reads {embedder.max_tokens}; retrain it with "
-            "`python -m safety.train_prompt_classifier`"
+            f"each prompt, but the embedder reads {embedder.max_tokens}{retrain}"
         )
-    return SemanticClassifier(embedder, policy, head)
+    quantised = head.metadata.get("quantisation", _UNRECORDED_QUANTISATION)
+    if quantised != embedder.quantisation:
+        raise ClassifierLoadError(
+            f"classifier head {head_path} was trained on vectors from MiniLM quantised as "
+            f"{quantised!r}, but the embedder is quantised as {embedder.quantisation!r}{retrain}"
+        )

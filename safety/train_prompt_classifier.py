@@ -317,6 +317,7 @@ def train(
     metadata = {
         "embedder": EMBEDDER_NAME,
         "max_tokens": embed.embedder.max_tokens,
+        "quantisation": embed.embedder.quantisation,
         "policy_version": policy.version,
         "data_digest": data_digest,
         "hidden": HIDDEN,

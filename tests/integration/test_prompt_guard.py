@@ -212,6 +212,30 @@ def test_the_int8_graph_keeps_minilm_s_sentence_vectors(embedder):
     assert cosine.min() >= 0.95 and cosine.mean() >= 0.985, cosine
 
 
+def test_the_int8_graph_s_products_cannot_saturate_on_any_x86_cpu(embedder, tmp_path: Path):
+    """Without VNNI, ONNX Runtime adds pairs of unsigned 8-bit activation by signed weight
+    products into 16 bits. Weights beyond 7 bits overflow there, so the same prompt would
+    get another vector, and maybe another verdict, on an AVX2-only CPU."""
+    import onnx
+    from onnx import numpy_helper
+
+    from safety.minilm_onnx import export_float_graph, quantize_int8
+
+    export_float_graph(embedder.model_path, tmp_path / "float.onnx")
+    quantize_int8(tmp_path / "float.onnx", tmp_path / "int8.onnx")
+    graph = onnx.load(tmp_path / "int8.onnx").graph
+    initializers = {tensor.name: tensor for tensor in graph.initializer}
+    # MatMulInteger's inputs: A, B, A's zero point, B's zero point; B holds the weights.
+    weights = [
+        numpy_helper.to_array(initializers[node.input[1]])
+        for node in graph.node
+        if node.op_type == "MatMulInteger" and node.input[1] in initializers
+    ]
+    assert len(weights) == 36  # six layers of Q, K, V, output, and two feed-forward matrices
+    largest = max(int(np.abs(w.astype(np.int32)).max()) for w in weights)
+    assert 2 * 255 * largest <= np.iinfo(np.int16).max, largest
+
+
 def test_a_prompt_s_verdict_does_not_depend_on_what_is_checked_beside_it(guard, embedder):
     """The command line checks prompts in batches and the app one at a time; both must agree.
     (The int8 graph scales activations by its whole input, so batching used to move vectors.)"""

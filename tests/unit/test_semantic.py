@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController
 
+from safety.minilm_onnx import QUANTISATION
 from safety.semantic import (
     EMBEDDING_DIM,
     MAX_TOKENS,
@@ -92,23 +93,49 @@ def test_bundled_head_loads(policy):
     assert loaded.classes[0] == "safe"
     assert loaded.metadata["policy_version"]
     assert loaded.metadata["max_tokens"] == MAX_TOKENS
+    assert loaded.metadata["quantisation"] == QUANTISATION
 
 
-class LongWindowEmbedder:
-    """Stands in for MiniLM where only its reading window matters: the load check
-    must refuse before anything is embedded."""
+@dataclasses.dataclass
+class UnusedEmbedder:
+    """Stands in for MiniLM where only what its vectors are made of matters: the load
+    check must refuse before anything is embedded."""
 
-    max_tokens = MAX_TOKENS + 51
+    max_tokens: int = MAX_TOKENS
+    quantisation: str = QUANTISATION
 
     def embed(self, texts):
         raise AssertionError("nothing should be embedded")
 
 
+def bundled_head_with(policy, folder: Path, **metadata):
+    """The bundled policy pointing at a copy of its head with `metadata` changed
+    (a value of None removes the key)."""
+    bundled = ClassifierHead.load(policy.path(policy.classifier_head))
+    changed = {**bundled.metadata, **metadata}
+    kept = {key: value for key, value in changed.items() if value is not None}
+    dataclasses.replace(bundled, metadata=kept).save(folder / "head.npz")
+    return dataclasses.replace(policy, classifier_head="head.npz")
+
+
+def test_the_bundled_head_fits_the_bundled_embedder(policy, tmp_path: Path):
+    moved = bundled_head_with(policy, tmp_path)
+    build_semantic_classifier(moved, tmp_path, RandomEmbedder())
+
+
 def test_a_head_trained_for_another_token_window_is_refused(policy, tmp_path: Path):
-    ClassifierHead.load(policy.path(policy.classifier_head)).save(tmp_path / "head.npz")
-    moved = dataclasses.replace(policy, classifier_head="head.npz")
+    moved = bundled_head_with(policy, tmp_path)
+    longer = UnusedEmbedder(max_tokens=MAX_TOKENS + 51)
     with pytest.raises(ClassifierLoadError, match=f"first {MAX_TOKENS} tokens"):
-        build_semantic_classifier(moved, tmp_path, LongWindowEmbedder())
+        build_semantic_classifier(moved, tmp_path, longer)
+
+
+@pytest.mark.parametrize("recorded", ["int8 dynamic, per-channel 8-bit weights", None])
+def test_a_head_trained_on_otherwise_quantised_vectors_is_refused(policy, tmp_path, recorded):
+    """Heads from before the quantisation was recorded were trained on 8-bit weights."""
+    moved = bundled_head_with(policy, tmp_path, quantisation=recorded)
+    with pytest.raises(ClassifierLoadError, match=r"8-bit weights.*retrain"):
+        build_semantic_classifier(moved, tmp_path, UnusedEmbedder())
 
 
 def test_against_safe_reads_each_class_against_safe_alone():
@@ -131,6 +158,7 @@ class RandomEmbedder:
     """Unit vectors that depend only on the text: enough to drive the scoring code."""
 
     max_tokens = MAX_TOKENS
+    quantisation = QUANTISATION
 
     def embed(self, texts):
         rows = [np.random.default_rng(len(t)).normal(size=EMBEDDING_DIM) for t in texts]
