@@ -249,15 +249,21 @@ def calibrate(
 
 class PromptEmbeddings:
     """Embeds the normalised, readable view of prompts, exactly as the guard does at run
-    time, optionally remembering vectors in an .npz file so that reruns skip the model."""
+    time, optionally remembering vectors in an .npz file so that reruns skip the model.
+    A cache made by an embedder that reads otherwise (another quantisation or token
+    window) is not used: the head would be trained on vectors the guard never computes."""
 
     def __init__(self, embedder: Embedder, cache: Path | None = None) -> None:
         self.embedder = embedder
         self._cache = cache
+        self._made_by = json.dumps([embedder.quantisation, embedder.max_tokens])
         self._known: dict[str, np.ndarray] = {}
         if cache is not None and cache.is_file():
             with np.load(cache, allow_pickle=False) as data:
-                self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                if "made_by" in data.files and str(data["made_by"]) == self._made_by:
+                    self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                else:
+                    print(f"{cache} was made by another embedder; embedding afresh")
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         views = [normalize(t).readable for t in texts]
@@ -267,7 +273,10 @@ class PromptEmbeddings:
             if self._cache is not None:
                 keys = list(self._known)
                 np.savez(
-                    self._cache, keys=np.array(keys), vectors=np.stack(list(self._known.values()))
+                    self._cache,
+                    keys=np.array(keys),
+                    vectors=np.stack(list(self._known.values())),
+                    made_by=np.array(self._made_by),
                 )
         if not views:
             return np.zeros((0, self.embedder.embed([""]).shape[1]), dtype=np.float32)

@@ -8,6 +8,7 @@ from safety.semantic import EMBEDDING_DIM, ClassifierHead
 from safety.train_prompt_classifier import (
     SAFE_EXAMPLE_WEIGHT,
     SET_WEIGHTS,
+    PromptEmbeddings,
     calibrate,
     choose_threshold,
     fit_ensemble,
@@ -146,3 +147,30 @@ def test_the_policys_safe_examples_train_as_safe(policy):
     rows = {item.text: (item.label, weight) for item, weight in training_rows(policy, {})}
     for text in policy.safe_examples:
         assert rows[text] == ("safe", SAFE_EXAMPLE_WEIGHT)
+
+
+class CountingEmbedder:
+    """Unit vectors that depend only on the text, counting the texts it is asked about."""
+
+    max_tokens = 77
+
+    def __init__(self, quantisation: str = "int8 dynamic, per-channel 7-bit weights") -> None:
+        self.quantisation = quantisation
+        self.embedded: list[str] = []
+
+    def embed(self, texts):
+        self.embedded.extend(texts)
+        rows = [np.random.default_rng(len(t)).normal(size=EMBEDDING_DIM) for t in texts]
+        return np.array(rows, dtype=np.float32)
+
+
+def test_cached_vectors_are_reused_only_by_an_embedder_that_reads_alike(tmp_path):
+    cache = tmp_path / "vectors.npz"
+    first = CountingEmbedder()
+    vectors = PromptEmbeddings(first, cache)(["a red car", "a cat"])
+    same = CountingEmbedder()
+    np.testing.assert_array_equal(PromptEmbeddings(same, cache)(["a red car", "a cat"]), vectors)
+    assert same.embedded == []
+    other = CountingEmbedder("int8 dynamic, per-channel 8-bit weights")
+    PromptEmbeddings(other, cache)(["a red car", "a cat"])
+    assert sorted(other.embedded) == ["a cat", "a red car"]
