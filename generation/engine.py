@@ -1,13 +1,15 @@
 """The diffusers engine: one set of weights serving text-to-image, image-to-image and inpainting.
 
 It knows nothing about policy: it is handed a validated `GenerationJob` and a per-step callback,
-and returns PIL images. Safety guidance, when a later stage adds it, arrives as plain knobs.
+and returns PIL images. Safety guidance arrives as a plain knob on the job: what to steer away
+from (`generation/safety_guidance.py`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from PIL import Image, ImageFilter
 from generation.defaults import USUAL_SAMPLER, SamplerDefaults, read_sampler_defaults
 from generation.devices import select_device
 from generation.job import GenerationJob, Mode
+from generation.safety_guidance import safety_guided
 from generation.schedulers import make_scheduler
 
 StepCallback = Callable[[int, int], None]
@@ -125,27 +128,45 @@ class DiffusersEngine:
                     on_step(step_index + 1, pipe.num_timesteps)
                 return callback_kwargs
 
-            images = pipeline(
-                **self._mode_arguments(job),
-                prompt=job.prompt,
-                negative_prompt=job.negative_prompt or None,
-                num_inference_steps=job.steps,
-                guidance_scale=job.guidance_scale,
-                height=job.height,
-                width=job.width,
-                num_images_per_prompt=job.num_images,
-                # One generator per image: image i is reproducible alone from seed_of(i).
-                generator=[
-                    torch.Generator(device="cpu").manual_seed(job.seed_of(i))
-                    for i in range(job.num_images)
-                ],
-                callback_on_step_end=step_end,
-                output_type="pil",
-            ).images
+            with self._guided(pipeline, job):
+                images = self._run(pipeline, job, step_end)
         if job.mode is Mode.INPAINT and job.keep_unmasked:
             mask = blur_mask(job.mask, job.mask_blur)
             images = [composite_unmasked(image, job.init_image, mask) for image in images]
         return images
+
+    def _run(
+        self, pipeline: DiffusionPipeline, job: GenerationJob, step_end: Callable[..., dict]
+    ) -> list[Image.Image]:
+        return pipeline(
+            **self._mode_arguments(job),
+            prompt=job.prompt,
+            negative_prompt=job.negative_prompt or None,
+            num_inference_steps=job.steps,
+            guidance_scale=job.guidance_scale,
+            height=job.height,
+            width=job.width,
+            num_images_per_prompt=job.num_images,
+            # One generator per image: image i is reproducible alone from seed_of(i).
+            generator=[
+                torch.Generator(device="cpu").manual_seed(job.seed_of(i))
+                for i in range(job.num_images)
+            ],
+            callback_on_step_end=step_end,
+            output_type="pil",
+        ).images
+
+    @staticmethod
+    def _guided(pipeline: DiffusionPipeline, job: GenerationJob):
+        """Safety guidance for this run, if the job asks for it (else a no-op context)."""
+        if job.safety_guidance is None:
+            return nullcontext()
+        device = pipeline.device
+        concept, _ = pipeline.encode_prompt(job.safety_guidance.concept, device, 1, False)
+        uncond = None
+        if job.guidance_scale <= 1:  # no classifier-free batch to take the baseline from
+            uncond, _ = pipeline.encode_prompt(job.negative_prompt, device, 1, False)
+        return safety_guided(pipeline.unet, job.safety_guidance, concept, uncond)
 
     def _mode_arguments(self, job: GenerationJob) -> dict[str, object]:
         if job.mode is Mode.IMAGE_TO_IMAGE:

@@ -11,6 +11,8 @@ from enum import Enum
 
 from PIL import Image
 
+from generation.safety_guidance import SafetyGuidance
+
 
 class Mode(str, Enum):
     TEXT_TO_IMAGE = "txt2img"
@@ -36,6 +38,8 @@ class GenerationJob:
     mask: Image.Image | None = None
     mask_blur: int = 0
     keep_unmasked: bool = True
+    # Set by the service when the policy asks for a safer drawing; None draws as asked.
+    safety_guidance: SafetyGuidance | None = None
 
     def seed_of(self, index: int) -> int:
         """Each image has its own seed, so any one of a batch can be reproduced alone."""

@@ -36,6 +36,9 @@ def generation_parameters(job: GenerationJob, index: int, model_id: str) -> dict
     if job.mode is Mode.INPAINT:
         parameters["mask_blur"] = job.mask_blur
         parameters["keep_unmasked"] = job.keep_unmasked
+    if job.safety_guidance is not None:
+        # Part of how the image was made: without it the same seed draws another image.
+        parameters["safety_guidance"] = job.safety_guidance.concept
     return parameters
 
 
@@ -54,6 +57,8 @@ def parameters_text(parameters: dict[str, object]) -> str:
     }
     if "strength" in parameters:
         fields["Denoising strength"] = parameters["strength"]
+    if "safety_guidance" in parameters:
+        fields["Safety guidance"] = parameters["safety_guidance"]
     lines.append(", ".join(f"{key}: {value}" for key, value in fields.items()))
     return "\n".join(lines)
 

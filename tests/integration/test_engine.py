@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.shapes_judge import read
+from benchmarks.shapes_quality import single_object_cases
 from generation.defaults import USUAL_SAMPLER, read_sampler_defaults
 from generation.engine import GenerationCancelled, blur_mask
 from generation.job import GenerationJob, Mode
+from generation.safety_guidance import SafetyGuidance
 from settings import BUNDLED_MODEL_DIR
+from training.captions import TRAIN
+from training.world import UNSAFE_SYMBOL
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +114,26 @@ def test_inpainting_with_compositing_leaves_unmasked_pixels_unchanged(engine, st
 def test_the_engine_reports_the_sampler_its_model_folder_recommends(engine):
     assert engine.info.sampler == read_sampler_defaults(BUNDLED_MODEL_DIR)
     assert engine.info.sampler != USUAL_SAMPLER
+
+
+def test_safety_guidance_steers_the_bundled_model_away_from_the_forbidden_symbol(engine):
+    # Symbol prompts in the training grammar: unguided, the judge sees the symbol in most.
+    cases = single_object_cases(8, 31, TRAIN, shape=UNSAFE_SYMBOL)
+    guidance = SafetyGuidance("skull and crossbones")
+    drawn = {None: 0, guidance: 0}
+    for case in cases:
+        sampled = job(
+            prompt=case.prompt, seed=case.seed, steps=20, guidance_scale=4.0, scheduler="DPM++ 2M"
+        )
+        for steer in drawn:
+            image = engine.generate(dataclasses.replace(sampled, safety_guidance=steer))[0]
+            drawn[steer] += read(image).shows(UNSAFE_SYMBOL)
+    assert drawn[None] >= 6 and drawn[guidance] <= 3, drawn  # measured: 7 and 2
+
+
+def test_safety_guidance_also_works_without_classifier_free_guidance(engine):
+    plain = job(prompt="a white skull and crossbones on a blue background", guidance_scale=1.0)
+    steered = dataclasses.replace(plain, safety_guidance=SafetyGuidance("skull and crossbones"))
+    assert not np.array_equal(
+        np.asarray(engine.generate(plain)[0]), np.asarray(engine.generate(steered)[0])
+    )

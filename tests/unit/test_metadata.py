@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PIL import Image
 
 from generation.job import GenerationJob, Mode
@@ -9,6 +11,7 @@ from generation.metadata import (
     parameters_text,
     read_parameters,
 )
+from generation.safety_guidance import SafetyGuidance
 
 
 def job(mode: Mode = Mode.TEXT_TO_IMAGE) -> GenerationJob:
@@ -39,3 +42,11 @@ def test_plain_png_has_no_parameters():
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, format="PNG")
     assert read_parameters(buffer.getvalue()) == {}
+
+
+def test_safety_guidance_is_part_of_how_an_image_was_made():
+    guided = replace(job(), safety_guidance=SafetyGuidance("skull and crossbones"))
+    parameters = generation_parameters(guided, 0, "shapes")
+    assert parameters["safety_guidance"] == "skull and crossbones"
+    assert "Safety guidance: skull and crossbones" in parameters_text(parameters)
+    assert "safety_guidance" not in generation_parameters(job(), 0, "shapes")
