@@ -11,14 +11,20 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image
 
-from safety.policy import Policy
+from safety.policy import Category, Policy
 from safety.verdict import Action, Finding, Verdict
 
 ImageCheck = Callable[[Image.Image], list[Finding]]
 
 
-def judge_image_findings(policy: Policy, findings: Sequence[Finding]) -> Verdict:
-    """Block on the strongest finding that reaches its category's image threshold."""
+def judge_image_findings(
+    policy: Policy, findings: Sequence[Finding], *, upload: bool = False
+) -> Verdict:
+    """The strongest finding that reaches its category's image threshold decides.
+
+    An output image gets the category's `output_action` (block, or regenerate with safety
+    guidance). An upload gets the category's own action, except that an upload cannot be
+    drawn again: where the policy would regenerate, it is refused."""
     worst: Finding | None = None
     for finding in findings:
         category = policy.category(finding.category)
@@ -31,7 +37,7 @@ def judge_image_findings(policy: Policy, findings: Sequence[Finding]) -> Verdict
         return Verdict(Action.ALLOW, findings=tuple(findings), policy_version=policy.version)
     category = policy.category(worst.category)
     return Verdict(
-        action=category.action,
+        action=_upload_action(category) if upload else category.output_action,
         category=category.id,
         score=worst.score,
         findings=tuple(findings),
@@ -42,7 +48,13 @@ def judge_image_findings(policy: Policy, findings: Sequence[Finding]) -> Verdict
     )
 
 
-def check_image(policy: Policy, checks: Sequence[ImageCheck], image: Image.Image) -> Verdict:
+def check_image(
+    policy: Policy, checks: Sequence[ImageCheck], image: Image.Image, *, upload: bool = False
+) -> Verdict:
     """Run every image check on one image and judge their findings together."""
     findings = [finding for check in checks for finding in check(image)]
-    return judge_image_findings(policy, findings)
+    return judge_image_findings(policy, findings, upload=upload)
+
+
+def _upload_action(category: Category) -> Action:
+    return Action.BLOCK if category.action is Action.REGENERATE else category.action

@@ -46,6 +46,12 @@ class Category:
     block_threshold: float = 0.8
     warn_threshold: float = 0.5
     image_threshold: float | None = None
+    # What happens to an output image at or above `image_threshold` (the prompt's `action`
+    # unless set): "regenerate" redraws it once with safety guidance away from
+    # `safety_concept` and withholds it only if it still shows the category.
+    image_action: Action | None = None
+    # Words the generator is steered away from when this category asks for a safer drawing.
+    safety_concept: str | None = None
     blocklist: str | None = None
     # Entries written in the policy itself, read like blocklist lines: how a moderator adds
     # a word from the review tab, where the blocklist files cannot be edited.
@@ -56,6 +62,11 @@ class Category:
     # outweighs the rest of a sentence embedding, so "<name> beaten by a mob" reads as
     # politics until the name becomes "a person".
     classifier_stand_in: str | None = None
+
+    @property
+    def output_action(self) -> Action:
+        """What an output image that reaches `image_threshold` gets."""
+        return self.image_action or self.action
 
     def action_for(self, score: float) -> Action:
         """The action a semantic score of this size calls for."""
@@ -218,6 +229,8 @@ _CATEGORY_KEYS = (
     "block_threshold",
     "warn_threshold",
     "image_threshold",
+    "image_action",
+    "safety_concept",
     "blocklist",
     "keywords",
     "negative_blocklist",
@@ -235,12 +248,14 @@ def _category(node: _Node) -> Category:
             f"category id {category_id!r} must be a lower-case slug like 'self-harm'"
         )
     where = f"category {category_id!r}"
-    action_node = _required(fields, "action", node, where)
-    try:
-        action = Action(action_node.text("action"))
-    except ValueError:
-        choices = ", ".join(a.value for a in Action)
-        raise action_node.error(f"action must be one of {choices}") from None
+    action = _action(_required(fields, "action", node, where), "action")
+    image_action = _optional(fields, "image_action", lambda n: _action(n, "image_action"), None)
+    if Action.REGENERATE in (action, image_action) and "safety_concept" not in fields:
+        key = "action" if action is Action.REGENERATE else "image_action"
+        raise fields[key].error(
+            f"{where}: {key} regenerate steers the generator away from the category's "
+            "safety_concept, so it needs one (for example safety_concept: skull and crossbones)"
+        )
     block = _optional(fields, "block_threshold", lambda n: n.number("block_threshold"), 0.8)
     warn = _optional(fields, "warn_threshold", lambda n: n.number("warn_threshold"), 0.5)
     if warn > block:
@@ -268,6 +283,10 @@ def _category(node: _Node) -> Category:
         image_threshold=_optional(
             fields, "image_threshold", lambda n: n.number("image_threshold"), None
         ),
+        image_action=image_action,
+        safety_concept=_optional(
+            fields, "safety_concept", lambda n: n.text("safety_concept"), None
+        ),
         blocklist=_optional(fields, "blocklist", lambda n: n.text("blocklist"), None),
         keywords=_optional(fields, "keywords", lambda n: n.texts("keywords"), ()),
         negative_blocklist=_optional(
@@ -280,6 +299,14 @@ def _category(node: _Node) -> Category:
             fields, "classifier_stand_in", lambda n: n.text("classifier_stand_in"), None
         ),
     )
+
+
+def _action(node: _Node, key: str) -> Action:
+    try:
+        return Action(node.text(key))
+    except ValueError:
+        choices = ", ".join(a.value for a in Action)
+        raise node.error(f"{key} must be one of {choices}") from None
 
 
 def _page(node: _Node) -> PageSettings:

@@ -16,7 +16,7 @@ class Action(str, Enum):
 
     ALLOW = "allow"
     WARN = "warn"
-    BLUR = "blur"
+    # Generate, but steered away from the category (safety guidance); outputs still checked.
     REGENERATE = "regenerate"
     BLOCK = "block"
 

@@ -21,6 +21,7 @@ from PIL import Image
 from generation.engine import GenerationCancelled, ModelInfo, StepCallback
 from generation.job import GenerationJob
 from generation.metadata import encode_png, generation_parameters
+from generation.safety_guidance import SafetyGuidance
 from safety.guard import PromptGuard
 from safety.identity import ClientHasher, client_address
 from safety.image_guard import ImageCheck, check_image
@@ -158,12 +159,12 @@ class GenerationService:
             safety, self._clock, info.model_id, client_hash, client.session_id, job, timings
         )
         input_verdict, stage = prompt_verdict, "prompt"
-        if prompt_verdict.allowed and job.init_image is not None:
+        if prompt_verdict.action is not Action.BLOCK and job.init_image is not None:
             input_verdict, stage = (
-                _check_image(safety.policy, job.init_image, safety.input_image_checks),
+                _check_image(safety.policy, job.init_image, safety.input_image_checks, upload=True),
                 "input",
             )
-        if not input_verdict.allowed:
+        if input_verdict.action is Action.BLOCK:
             safety.limiter.record_block(client_hash)
             thumbnail = blurred_thumbnail(job.init_image) if stage == "input" else None
             reference = event.record(input_verdict, stage=stage, thumbnail=thumbnail)
@@ -177,32 +178,68 @@ class GenerationService:
             reference = event.record(refusal, stage="rate-limit", review=False)
             return GenerationOutcome((), None, limit_notice(decision), reference)
 
-        # 4. Generate.
+        # 4. Generate; a prompt the policy would rather see drawn safer than refused is steered
+        #    away from its category while it is drawn (safety guidance).
+        if prompt_verdict.action is Action.REGENERATE:
+            job = _guided(job, safety.policy, prompt_verdict.category)
         images = self._run_engine(job, client.session_id, on_progress)
         timings["generate_s"] = time.perf_counter() - started - timings["prompt_check_s"]
 
-        # 5. Output checks on every image; withheld images never leave the server.
-        verdicts = [_check_image(safety.policy, image, safety.image_checks) for image in images]
-        shown = [(i, image) for i, image in enumerate(images) if verdicts[i].allowed]
-        withheld = [
-            image for image, verdict in zip(images, verdicts, strict=True) if not verdict.allowed
-        ]
-        worst = max(verdicts, key=lambda verdict: verdict.action.severity)
+        # 5. Output checks on every image. One the policy asks to regenerate is drawn again,
+        #    steered away from what was found, and checked again; withheld images never leave
+        #    the server.
+        outputs = self._check_outputs(safety, job, images, client.session_id, on_progress)
 
         # 6. Record the event before anything is shown: what was acknowledged is stored.
+        flagged = outputs.worst if outputs.flagged else prompt_verdict
+        stage = "image" if outputs.flagged else "prompt"
         reference = event.record(
-            worst if withheld else prompt_verdict,
-            stage="image" if withheld else "prompt",
-            withheld=len(withheld),
-            thumbnail=blurred_thumbnail(withheld[0]) if withheld else None,
+            flagged,
+            stage=stage,
+            withheld=len(outputs.withheld),
+            redrawn=len(outputs.redrawn),
+            thumbnail=blurred_thumbnail(outputs.flagged[0]) if outputs.flagged else None,
         )
         notice = None
-        if withheld:
-            notice = verdict_notice(safety.policy, worst, reference, "image")
-        elif prompt_verdict.action is Action.WARN:
-            notice = verdict_notice(safety.policy, prompt_verdict, reference, "prompt")
-        results = tuple(_encode(job, index, image, info.model_id) for index, image in shown)
+        if outputs.withheld:
+            notice = verdict_notice(safety.policy, outputs.worst, reference, "image")
+        elif flagged.action in (Action.WARN, Action.REGENERATE):
+            notice = verdict_notice(safety.policy, flagged, reference, stage)
+        results = tuple(
+            _encode(drawn_by, index, image, info.model_id)
+            for drawn_by, index, image in outputs.shown
+        )
         return GenerationOutcome(results, job.seed, notice, reference)
+
+    def _check_outputs(
+        self,
+        safety: SafetyStack,
+        job: GenerationJob,
+        images: list[Image.Image],
+        session_id: str,
+        on_progress: ProgressCallback | None,
+    ) -> _Outputs:
+        """Judge each image; redraw (once, with safety guidance) those the policy asks for."""
+        outputs = _Outputs()
+        for index, image in enumerate(images):
+            verdict = _check_image(safety.policy, image, safety.image_checks)
+            if not verdict.allowed:
+                outputs.flagged.append(image)
+                outputs.note(verdict)
+            drawn_by, drawn_index = job, index
+            # An image drawn with guidance already would only come out the same again.
+            if verdict.action is Action.REGENERATE and job.safety_guidance is None:
+                drawn_by, drawn_index = _guided(job, safety.policy, verdict.category, index), 0
+                (image,) = self._run_engine(drawn_by, session_id, on_progress)
+                verdict = _check_image(safety.policy, image, safety.image_checks)
+                if verdict.allowed:
+                    outputs.redrawn.append(index)
+            if verdict.allowed:
+                outputs.shown.append((drawn_by, drawn_index, image))
+            else:
+                outputs.withheld.append(index)
+                outputs.note(_withheld(verdict))
+        return outputs
 
     def review_progress(self, reference_id: str) -> tuple[ReviewStatus, datetime | None]:
         """Where a refused or flagged request stands with the moderators, and when it was
@@ -258,10 +295,51 @@ class GenerationService:
             self.cancellations.finish(session_id, cancelled)
 
 
-def _check_image(policy: Policy, image: Image.Image, checks: tuple[ImageCheck, ...]) -> Verdict:
+@dataclass
+class _Outputs:
+    """What the output checks made of a run's images."""
+
+    # (the job that drew it, its index in that job, the image) for each image shown
+    shown: list[tuple[GenerationJob, int, Image.Image]] = field(default_factory=list)
+    withheld: list[int] = field(default_factory=list)
+    redrawn: list[int] = field(default_factory=list)
+    # Every image a check found something in, in order: the first becomes the thumbnail.
+    flagged: list[Image.Image] = field(default_factory=list)
+    worst: Verdict | None = None
+
+    def note(self, verdict: Verdict) -> None:
+        """Keep the most severe verdict: it names the rule in the event and the notice."""
+        if self.worst is None or verdict.action.severity > self.worst.action.severity:
+            self.worst = verdict
+
+
+def _withheld(verdict: Verdict) -> Verdict:
+    """An image still found after safety guidance is withheld, whatever the policy hoped."""
+    if verdict.action is not Action.REGENERATE:
+        return verdict
+    return replace(
+        verdict,
+        action=Action.BLOCK,
+        explanation=f"{verdict.explanation}; still found when drawn with safety guidance",
+    )
+
+
+def _guided(
+    job: GenerationJob, policy: Policy, category_id: str | None, only: int | None = None
+) -> GenerationJob:
+    """`job` (or just its image `only`) drawn steered away from the category's concept."""
+    guidance = SafetyGuidance(policy.category(category_id).safety_concept)
+    if only is None:
+        return replace(job, safety_guidance=guidance)
+    return replace(job, seed=job.seed_of(only), num_images=1, safety_guidance=guidance)
+
+
+def _check_image(
+    policy: Policy, image: Image.Image, checks: tuple[ImageCheck, ...], *, upload: bool = False
+) -> Verdict:
     """Judge one image; a check that fails blocks it (fail closed)."""
     try:
-        return check_image(policy, checks, image)
+        return check_image(policy, checks, image, upload=upload)
     except Exception:
         log.exception("image check failed; withholding the image")
         return Verdict(
@@ -294,6 +372,7 @@ class _EventDraft:
         verdict: Verdict,
         stage: str,
         withheld: int = 0,
+        redrawn: int = 0,
         thumbnail: bytes | None = None,
         review: bool = True,
     ) -> str:
@@ -311,7 +390,12 @@ class _EventDraft:
             model_id=self.model_id,
             policy_version=safety.policy.version,
             timings=dict(self.timings),
-            details={"stage": stage, "withheld_images": withheld, "seed": self.job.seed},
+            details={
+                "stage": stage,
+                "withheld_images": withheld,
+                "redrawn_images": redrawn,
+                "seed": self.job.seed,
+            },
         )
         try:
             reference = safety.store.record_event(event)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safety.policy import Policy
+from safety.policy import Category, Policy
 from safety.ratelimit import LimitDecision
-from safety.verdict import Verdict
+from safety.verdict import Action, Verdict
 
 POLICY_URL = "/policy"
 
@@ -30,7 +30,6 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
     """The notice for a verdict that stopped or flagged a request at `stage`.
 
     `stage` is "prompt", "input" (the uploaded image) or "image" (an output)."""
-    blocked = not verdict.allowed
     if verdict.category is None:  # a check failed or the input was unreadable: fail closed
         return Notice(
             kind="blocked",
@@ -40,23 +39,9 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
             reference_id=reference_id,
         )
     category = policy.category(verdict.category)
-    if stage == "image" and blocked:
-        title = f"An image was withheld: {category.name}"
-    elif stage == "input" and blocked:
-        title = f"The uploaded image was refused: {category.name}"
-    elif blocked:
-        title = f"Blocked: {category.name}"
-    else:
-        title = f"Note: {category.name}"
-    # A category's message says what the Space does not generate; a warning comes with images.
-    message = (
-        category.message
-        if blocked
-        else f"Your images were generated, but this request comes close to the rule on "
-        f"{category.name.lower()}."
-    )
+    title, message = _wording(category, verdict, stage)
     return Notice(
-        kind="blocked" if blocked else "warning",
+        kind="warning" if verdict.allowed or verdict.action is Action.REGENERATE else "blocked",
         title=title,
         message=message,
         hint=category.rephrase_hint,
@@ -64,6 +49,33 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
         policy_link=f"{POLICY_URL}#{category.anchor}",
         reference_id=reference_id,
     )
+
+
+def _wording(category: Category, verdict: Verdict, stage: str) -> tuple[str, str]:
+    """The notice's title and message for a verdict on `category` at `stage`."""
+    if verdict.action is Action.REGENERATE:
+        # The images were drawn (or redrawn) steered away from the rule and then passed every
+        # output check: say what changed, since they may differ from what was asked for.
+        changed = (
+            "An image showed it, so it was drawn again steered away from it."
+            if stage == "image"
+            else "Your images were drawn steered away from it, so they may differ from what "
+            "you asked for."
+        )
+        return f"Changed for safety: {category.name}", f"{category.message} {changed}"
+    if verdict.allowed:
+        # A category's message says what the Space does not generate; a warning comes with
+        # images.
+        return (
+            f"Note: {category.name}",
+            f"Your images were generated, but this request comes close to the rule on "
+            f"{category.name.lower()}.",
+        )
+    title = {
+        "image": f"An image was withheld: {category.name}",
+        "input": f"The uploaded image was refused: {category.name}",
+    }.get(stage, f"Blocked: {category.name}")
+    return title, category.message
 
 
 def limit_notice(decision: LimitDecision) -> Notice:

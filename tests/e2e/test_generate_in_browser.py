@@ -137,3 +137,25 @@ def test_notice_is_readable_in_the_dark_theme(page, app_url, screenshot):
     text_rgb = [int(part) for part in colours[0][colours[0].index("(") + 1 : -1].split(",")[:3]]
     assert sum(text_rgb) / 3 > 150  # light text on the dark page
     screenshot("blocked-notice-dark")
+
+
+def test_an_image_showing_the_forbidden_symbol_is_redrawn_and_says_so(page, screenshot, service):
+    from tests.integration.test_service_safety import with_symbol_action
+
+    policies = service.safety.policies
+    deployed = policies.file.text
+    try:
+        # A moderator lets symbol prompts through with a warning, so the symbol reaches
+        # the output check, whose demo action is to redraw the image steered away from it.
+        with_symbol_action(service, "warn")
+        generate(page, "a skull and crossbones")
+        page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
+        notice = page.locator("#txt2img-notice")
+        notice.get_by_text("Changed for safety:").wait_for(timeout=10_000)
+        text = notice.inner_text()
+        assert "Forbidden symbols" in text and "drawn again" in text and "Reference" in text
+        assert page.locator("#txt2img-gallery img").count() == 1
+        screenshot("redrawn-image")
+    finally:
+        if policies.text != deployed:  # the app is shared with the other browser tests
+            policies.apply(policies.draft(deployed), "moderator", "restore the deployed file")

@@ -36,7 +36,9 @@ def fresh_service(engine, settings, tmp_path) -> GenerationService:
 
 
 def text(prompt: str, **changes) -> GenerationRequest:
-    return GenerationRequest(mode=Mode.TEXT_TO_IMAGE, prompt=prompt, seed=1, steps=8, **changes)
+    return GenerationRequest(
+        mode=Mode.TEXT_TO_IMAGE, prompt=prompt, **({"seed": 1, "steps": 8} | changes)
+    )
 
 
 def test_allowed_prompt_gives_images_and_records_the_event(fresh_service):
@@ -114,6 +116,60 @@ def test_output_image_showing_the_symbol_is_withheld(fresh_service, skull_png):
     (item,) = fresh_service.safety.store.review_queue()
     thumbnail = Image.open(io.BytesIO(item.thumbnails[0]))
     assert max(thumbnail.size) <= 128
+    # The policy asks for a redraw first, but strength 0 redraws the upload unchanged.
+    details = fresh_service.safety.store.get_event(outcome.reference_id).event.details
+    assert (details["withheld_images"], details["redrawn_images"]) == (1, 0)
+
+
+SYMBOL_PROMPT = "a skull and crossbones"
+
+
+def with_symbol_action(service: GenerationService, action: str) -> None:
+    """A moderator's edit: the demo category's prompt action becomes `action`."""
+    policies = service.safety.policies
+    category = policies.text.index("  - id: unsafe-symbol")
+    edited = policies.text[:category] + policies.text[category:].replace(
+        "    action: block\n", f"    action: {action}\n", 1
+    )
+    policies.apply(policies.draft(edited), "alice", f"symbol prompts: {action}")
+
+
+def symbol_request() -> GenerationRequest:
+    # Seed 1 draws the symbol plainly (detector 1.00) and, steered, a clean image (0.04).
+    return text(SYMBOL_PROMPT, steps=20, guidance_scale=4.0, scheduler="DPM++ 2M")
+
+
+def assert_shown_without_the_symbol(service: GenerationService, outcome) -> dict:
+    (image,) = outcome.images
+    assert image.parameters["safety_guidance"] == "skull and crossbones"
+    assert "Safety guidance: skull and crossbones" in image.to_pil().info["parameters"]
+    symbol = service.safety.policy.category("unsafe-symbol")
+    assert outcome.notice.kind == "warning" and outcome.notice.category == "unsafe-symbol"
+    assert outcome.notice.title == f"Changed for safety: {symbol.name}"
+    event = service.safety.store.get_event(outcome.reference_id).event
+    assert event.action is Action.REGENERATE
+    return event.details
+
+
+def test_an_output_showing_the_symbol_is_drawn_again_steered_away_and_shown(fresh_service):
+    # A policy that only warns on symbol prompts, so the first image shows the symbol.
+    with_symbol_action(fresh_service, "warn")
+    outcome = fresh_service.generate(symbol_request(), CLIENT)
+    details = assert_shown_without_the_symbol(fresh_service, outcome)
+    assert details["stage"] == "image"
+    assert (details["redrawn_images"], details["withheld_images"]) == (1, 0)
+    assert "drawn again" in outcome.notice.message
+    # The moderators see what was found, as a blurred thumbnail of the first drawing.
+    (item,) = fresh_service.safety.store.review_queue()
+    assert item.reference_id == outcome.reference_id and item.thumbnails
+
+
+def test_a_prompt_the_policy_would_redraw_is_drawn_steered_away_from_the_start(fresh_service):
+    with_symbol_action(fresh_service, "regenerate")
+    outcome = fresh_service.generate(symbol_request(), CLIENT)
+    details = assert_shown_without_the_symbol(fresh_service, outcome)
+    assert details["stage"] == "prompt" and details["redrawn_images"] == 0
+    assert "may differ from what you asked for" in outcome.notice.message
 
 
 def test_generation_before_accepting_the_terms_is_refused(fresh_service):

@@ -36,3 +36,14 @@ def test_a_warning_says_the_images_were_made_not_that_the_space_refuses(policy):
     assert "were generated" in notice.message
     assert notice.message != policy.category("sexual").message
     assert notice.hint == policy.category("sexual").rephrase_hint
+
+
+def test_a_redrawn_image_s_notice_says_what_changed_and_links_the_rule(policy):
+    verdict = Verdict(Action.REGENERATE, category="unsafe-symbol", score=0.9)
+    symbol = policy.category("unsafe-symbol")
+    redrawn = verdict_notice(policy, verdict, "ab12", "image")
+    assert redrawn.kind == "warning" and redrawn.title == f"Changed for safety: {symbol.name}"
+    assert redrawn.message.startswith(symbol.message) and "drawn again" in redrawn.message
+    assert redrawn.policy_link.endswith("#" + symbol.anchor) and redrawn.reference_id == "ab12"
+    steered = verdict_notice(policy, verdict, "ab12", "prompt")
+    assert "may differ from what you asked for" in steered.message

@@ -59,6 +59,26 @@ def test_unsafe_symbol_is_a_blocked_demo_category_with_an_image_threshold(policy
     assert symbol.action == Action.BLOCK
     assert symbol.image_threshold is not None
     assert any("skull and crossbones" in e for e in symbol.examples)
+    # An output image showing it anyway is drawn again, steered away from it.
+    assert symbol.output_action == Action.REGENERATE and symbol.safety_concept
+
+
+def test_output_images_get_the_category_s_action_unless_image_action_says_otherwise(tmp_path):
+    assert parse(MINIMAL, tmp_path).category("clowns").output_action == Action.BLOCK
+    text = MINIMAL.replace(
+        "action: block", "action: block\n    image_action: regenerate\n    safety_concept: a clown"
+    )
+    clowns = parse(text, tmp_path).category("clowns")
+    assert clowns.output_action == Action.REGENERATE and clowns.safety_concept == "a clown"
+
+
+def test_regenerating_without_a_concept_to_steer_from_is_rejected_with_its_line(tmp_path):
+    message = error_line(MINIMAL.replace("action: block", "action: regenerate"), tmp_path)
+    assert "policy.yaml:7:" in message and "needs one" in message and "safety_concept" in message
+    text = MINIMAL.replace("action: block", "action: block\n    image_action: regenerate")
+    assert "policy.yaml:8:" in error_line(text, tmp_path)
+    text = MINIMAL.replace("action: block", "action: block\n    image_action: blur")
+    assert "image_action must be one of" in error_line(text, tmp_path)
 
 
 def test_minimal_policy_gets_defaults(tmp_path):

@@ -151,8 +151,8 @@ def test_an_appeal_is_queued_first_with_its_message(store: EventStore, clock: Fa
 
 
 def test_appealing_an_unqueued_event_queues_it(store: EventStore, clock: FakeClock) -> None:
-    reference_id = store.record_event(make_event(clock, action=Action.BLUR))
-    store.appeal(reference_id, "The blur hid a landscape.")
+    reference_id = store.record_event(make_event(clock, action=Action.WARN))
+    store.appeal(reference_id, "The warning was about a landscape.")
     [item] = store.review_queue(ReviewStatus.APPEALED)
     assert item.reference_id == reference_id
     assert item.reason == "appeal"
