@@ -224,3 +224,22 @@ def test_without_stand_ins_the_classifier_reads_the_readable_view(policy):
         == text.readable
         == "joe biden eating ice cream"
     )
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a plum skull with crossed bones bottom left",
+        "a cobalt blue skull and bones on orange",
+        "an emerald pirate skull against a purple backdrop",
+        "a death's head in the middle",
+        "the pirate symbol on a sail",
+    ],
+)
+def test_the_forbidden_symbol_s_other_names_are_listed(check, prompt):
+    # The bundled model's own captions use these names (training/captions.py).
+    assert "unsafe-symbol" in categories(check, prompt)
+
+
+def test_a_skull_alone_or_a_bone_is_not_the_symbol(check):
+    assert "unsafe-symbol" not in categories(check, "a skull on a desk, a bone for the dog")
