@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from app import build_safety
+from benchmarks.symbol_mitigation import symbol_policy_text
 from generation.job import GenerationJob, Mode
 from safety.ratelimit import RateLimits
 from safety.verdict import Action
@@ -127,10 +128,7 @@ SYMBOL_PROMPT = "a skull and crossbones"
 def with_symbol_action(service: GenerationService, action: str) -> None:
     """A moderator's edit: the demo category's prompt action becomes `action`."""
     policies = service.safety.policies
-    category = policies.text.index("  - id: unsafe-symbol")
-    edited = policies.text[:category] + policies.text[category:].replace(
-        "    action: block\n", f"    action: {action}\n", 1
-    )
+    edited = symbol_policy_text(policies.text, action, image_action="regenerate")
     policies.apply(policies.draft(edited), "alice", f"symbol prompts: {action}")
 
 
