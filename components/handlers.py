@@ -46,8 +46,8 @@ def run_generation(
     selected index."""
     progress(0, desc="Starting")
 
-    def on_progress(done: int, total: int) -> None:
-        progress((done, total), desc="Denoising", unit="steps")
+    def on_progress(done: int, total: int, doing: str) -> None:
+        progress((done, total), desc=doing, unit="steps")
 
     try:
         outcome = service.generate(generation_request, client_context(request), on_progress)

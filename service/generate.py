@@ -98,7 +98,11 @@ class GenerationOutcome:
     reference_id: str = ""
 
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int, str], None]
+"""Called after each denoising step with (steps done, steps in total, what is being done)."""
+
+DRAWING = "Denoising"
+REDRAWING = "Redrawing with safety guidance"
 
 
 class GenerationService:
@@ -230,7 +234,7 @@ class GenerationService:
             # An image drawn with guidance already would only come out the same again.
             if verdict.action is Action.REGENERATE and job.safety_guidance is None:
                 drawn_by, drawn_index = _guided(job, safety.policy, verdict.category, index), 0
-                (image,) = self._run_engine(drawn_by, session_id, on_progress)
+                (image,) = self._run_engine(drawn_by, session_id, on_progress, REDRAWING)
                 verdict = _check_image(safety.policy, image, safety.image_checks)
                 if verdict.allowed:
                     outputs.redrawn.append(index)
@@ -279,7 +283,11 @@ class GenerationService:
         )
 
     def _run_engine(
-        self, job: GenerationJob, session_id: str, on_progress: ProgressCallback | None
+        self,
+        job: GenerationJob,
+        session_id: str,
+        on_progress: ProgressCallback | None,
+        doing: str = DRAWING,
     ) -> list[Image.Image]:
         cancelled = self.cancellations.start(session_id)
 
@@ -287,7 +295,7 @@ class GenerationService:
             if cancelled.is_set():
                 raise GenerationCancelled
             if on_progress is not None:
-                on_progress(done, total)
+                on_progress(done, total, doing)
 
         try:
             return self._engine.generate(job, on_step)

@@ -152,8 +152,13 @@ def assert_shown_without_the_symbol(service: GenerationService, outcome) -> dict
 def test_an_output_showing_the_symbol_is_drawn_again_steered_away_and_shown(fresh_service):
     # A policy that only warns on symbol prompts, so the first image shows the symbol.
     with_symbol_action(fresh_service, "warn")
-    outcome = fresh_service.generate(symbol_request(), CLIENT)
+    progress: list[tuple[int, int, str]] = []
+    outcome = fresh_service.generate(symbol_request(), CLIENT, lambda *step: progress.append(step))
     details = assert_shown_without_the_symbol(fresh_service, outcome)
+    # The progress bar says that the second run is a redraw.
+    assert progress == [(i, 20, "Denoising") for i in range(1, 21)] + [
+        (i, 20, "Redrawing with safety guidance") for i in range(1, 21)
+    ]
     assert details["stage"] == "image"
     assert (details["redrawn_images"], details["withheld_images"]) == (1, 0)
     assert "drawn again" in outcome.notice.message
