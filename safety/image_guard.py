@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image
 
-from safety.policy import Category, Policy
+from safety.policy import Policy
 from safety.verdict import Action, Finding, Verdict
 
 ImageCheck = Callable[[Image.Image], list[Finding]]
@@ -23,8 +23,7 @@ def judge_image_findings(
     """The strongest finding that reaches its category's image threshold decides.
 
     An output image gets the category's `output_action` (block, or regenerate with safety
-    guidance). An upload gets the category's own action, except that an upload cannot be
-    drawn again: where the policy would regenerate, it is refused."""
+    guidance), an upload its `upload_action`."""
     worst: Finding | None = None
     for finding in findings:
         category = policy.category(finding.category)
@@ -37,7 +36,7 @@ def judge_image_findings(
         return Verdict(Action.ALLOW, findings=tuple(findings), policy_version=policy.version)
     category = policy.category(worst.category)
     return Verdict(
-        action=_upload_action(category) if upload else category.output_action,
+        action=category.upload_action if upload else category.output_action,
         category=category.id,
         score=worst.score,
         findings=tuple(findings),
@@ -54,7 +53,3 @@ def check_image(
     """Run every image check on one image and judge their findings together."""
     findings = [finding for check in checks for finding in check(image)]
     return judge_image_findings(policy, findings, upload=upload)
-
-
-def _upload_action(category: Category) -> Action:
-    return Action.BLOCK if category.action is Action.REGENERATE else category.action

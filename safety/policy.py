@@ -68,6 +68,12 @@ class Category:
         """What an output image that reaches `image_threshold` gets."""
         return self.image_action or self.action
 
+    @property
+    def upload_action(self) -> Action:
+        """What an uploaded image that reaches `image_threshold` gets: the category's own
+        action, except that an upload cannot be drawn again, so regenerate refuses it."""
+        return Action.BLOCK if self.action is Action.REGENERATE else self.action
+
     def action_for(self, score: float) -> Action:
         """The action a semantic score of this size calls for."""
         if score >= self.block_threshold:

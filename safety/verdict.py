@@ -57,7 +57,13 @@ class Verdict:
 
     @property
     def allowed(self) -> bool:
+        """Shown as drawn (perhaps with a warning)."""
         return self.action in (Action.ALLOW, Action.WARN)
+
+    @property
+    def refused(self) -> bool:
+        """Nothing goes ahead: a regenerate verdict still draws, steered away from its rule."""
+        return self.action is Action.BLOCK
 
 
 ALLOW = Verdict(Action.ALLOW)

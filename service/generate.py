@@ -163,12 +163,12 @@ class GenerationService:
             safety, self._clock, info.model_id, client_hash, client.session_id, job, timings
         )
         input_verdict, stage = prompt_verdict, "prompt"
-        if prompt_verdict.action is not Action.BLOCK and job.init_image is not None:
+        if not prompt_verdict.refused and job.init_image is not None:
             input_verdict, stage = (
                 _check_image(safety.policy, job.init_image, safety.input_image_checks, upload=True),
                 "input",
             )
-        if input_verdict.action is Action.BLOCK:
+        if input_verdict.refused:
             safety.limiter.record_block(client_hash)
             thumbnail = blurred_thumbnail(job.init_image) if stage == "input" else None
             reference = event.record(input_verdict, stage=stage, thumbnail=thumbnail)

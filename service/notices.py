@@ -41,7 +41,7 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
     category = policy.category(verdict.category)
     title, message = _wording(category, verdict, stage)
     return Notice(
-        kind="warning" if verdict.allowed or verdict.action is Action.REGENERATE else "blocked",
+        kind="blocked" if verdict.refused else "warning",
         title=title,
         message=message,
         hint=category.rephrase_hint,
