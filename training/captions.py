@@ -84,6 +84,47 @@ TRAIN = Wording(
     ),
 )
 
+# The training grammar widened with more ways of saying the same thing: other openings,
+# the shape before its colour, the background first. None of its phrases is a held-out
+# one, and its words are MiniLM words the pruned vocabulary already keeps, so the text
+# encoder is the same.
+TRAIN_WIDE = Wording(
+    colours=TRAIN.colours,
+    shapes=TRAIN.shapes,
+    sizes=TRAIN.sizes,
+    positions={
+        position: (*phrases, f"toward the {position}" if position != "center" else "at the center")
+        for position, phrases in TRAIN.positions.items()
+    },
+    backgrounds=(
+        *TRAIN.backgrounds,
+        "in front of a {colour} wall",
+        "on a {colour} surface",
+        "against {colour}",
+        "on a flat {colour} background",
+    ),
+    objects=(
+        *TRAIN.objects,
+        "{shape} in {colour} {position}, {size}",
+        "{size} {shape} in {colour} {position}",
+        "{colour} {shape}, {size}, {position}",
+        "{size} {shape} that is {colour} {position}",
+    ),
+    sentences=(
+        *TRAIN.sentences,
+        "create a {object} {background}",
+        "here is a {object} {background}",
+        "there is a {object} {background}",
+        "can you create a {object} {background}",
+        "we want a {object} {background}",
+        "put a {object} {background}",
+        "a scene featuring a {object} {background}",
+        "{background}, a {object}",
+    ),
+)
+
+TRAINING_WORDINGS = {"train": TRAIN, "wide": TRAIN_WIDE}
+
 # The benchmark's wordings: sentence frames, object frames, backgrounds and position
 # phrases that training never uses, around the grammar's own names for things (the
 # words a person types, such as the issue's "a crimson disc at the top left").
@@ -168,7 +209,7 @@ def caption(scene: Scene, rng: random.Random, wording: Wording = TRAIN) -> str:
         colour = rng.choice(wording.colours[scene.background])
         background = rng.choice(wording.backgrounds).format(colour=colour)
     text = rng.choice(wording.sentences).format(object=described, background=background)
-    return " ".join(text.split())
+    return " ".join(text.split()).strip(" ,")
 
 
 def partial_caption(scene: Scene, rng: random.Random, wording: Wording = TRAIN) -> str:
@@ -189,7 +230,7 @@ def partial_caption(scene: Scene, rng: random.Random, wording: Wording = TRAIN) 
 def vocabulary_phrases() -> list[str]:
     """Every phrase either split of the grammar can produce, for keeping their tokens."""
     phrases: list[str] = []
-    for wording in (TRAIN, HELD_OUT, NEW_WORDS):
+    for wording in (TRAIN, TRAIN_WIDE, HELD_OUT, NEW_WORDS):
         for table in (wording.colours, wording.shapes, wording.sizes, wording.positions):
             phrases.extend(p for synonyms in table.values() for p in synonyms)
         phrases.extend((*wording.backgrounds, *wording.objects, *wording.sentences))

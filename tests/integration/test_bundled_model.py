@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 import torch
 from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, StableDiffusionPipeline
+from transformers import BertTokenizer
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
 from benchmarks.shapes_quality import MODEL_DIR, generate, inpaint_cases, single_object_cases
+from safety.minilm_onnx import minilm_path
 from training.autoencoder import roundtrip
-from training.captions import HELD_OUT, TRAIN
+from training.captions import HELD_OUT, TRAIN, vocabulary_phrases
+from training.text_encoder import kept_token_ids, read_vocab, world_tokens
 from training.world import (
     IMAGE_SIZE,
     SHAPES,
@@ -67,6 +70,16 @@ def test_bundled_model_is_a_stable_diffusion_folder_without_safety_checker(pipe)
     assert sum(f.stat().st_size for f in files if f.is_file()) < 40 * 2**20
     configs = [json.loads(f.read_text()) for f in MODEL_DIR.glob("*/config.json")]
     assert not [c["_name_or_path"] for c in configs if "_name_or_path" in c]
+
+
+def test_bundled_tokenizer_keeps_exactly_the_tokens_the_caption_grammar_needs(pipe):
+    """A grammar edit that needs a token the bundle lacks would change the text encoder,
+    and every UNet trained on its vectors with it: this says so before a retrain does."""
+    vocab = read_vocab(minilm_path() / "vocab.txt")
+    original = BertTokenizer(vocab={token: i for i, token in enumerate(vocab)})
+    kept = kept_token_ids(vocab, 6000, world_tokens(original, vocabulary_phrases()))
+    bundled = pipe.tokenizer.get_vocab()
+    assert [vocab[i] for i in kept] == sorted(bundled, key=bundled.get)
 
 
 @pytest.mark.parametrize(("prompt", "shape", "colour", "seed"), PROMPTS)

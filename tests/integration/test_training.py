@@ -53,6 +53,24 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
         assert reused in log
     assert "unet: refining" in log and "vae: training" not in log
 
+    # The UNet alone (as on a GPU): text encoder and autoencoder come from a saved pipeline,
+    # the detector is left alone, and the run follows the chosen training grammar.
+    unet_only = tmp_path / "unet-only"
+    capsys.readouterr()
+    main(
+        [
+            *("--config", "tiny", "--only", "generator", "--caption-wording", "wide"),
+            *("--components-from", str(out), "--out", str(unet_only), "--workers", "2"),
+            *("--detector-out", str(tmp_path / "no-detector")),
+        ]
+    )
+    log = capsys.readouterr().out
+    assert "'caption_wording': 'wide'" in log and "shrinking" not in log
+    assert not (tmp_path / "no-detector").exists()
+    other = StableDiffusionPipeline.from_pretrained(unet_only)
+    assert same(other.vae, pipe.vae) and same(other.text_encoder, pipe.text_encoder)
+    assert not same(other.unet, pipe.unet)
+
     # The decoder alone, sharpened in the saved pipeline: the latent space stays.
     before = StableDiffusionPipeline.from_pretrained(out).vae
     main(["--config", "tiny", "--only", "decoder", "--out", str(out)])
@@ -69,6 +87,13 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     log = capsys.readouterr().out
     assert "detector: reusing" in log and "unet:" not in log and "sharpening" not in log
     assert 0.0 <= SymbolDetector.load(retrained).scores([image])[0] <= 1.0
+
+
+def test_gpu_config_refines_on_scenes_it_caches():
+    gpu = CONFIGS["gpu"]
+    assert 0 < gpu.unet_refine_scenes <= gpu.scenes
+    assert gpu.unet_steps <= gpu.unet_schedule_steps
+    assert gpu.caption_wording == "wide" and CONFIGS["full"].caption_wording == "train"
 
 
 def test_tiny_config_is_a_shrunk_copy_of_the_full_one():

@@ -7,7 +7,13 @@ import random
 import torch
 from PIL import Image
 
-from training.architecture import LATENT_CHANNELS, VAE_SCALE_FACTOR, build_vae
+from training.architecture import (
+    LATENT_CHANNELS,
+    VAE_SCALE_FACTOR,
+    build_training_scheduler,
+    build_unet,
+    build_vae,
+)
 from training.autoencoder import (
     colour_anchor,
     edge_loss,
@@ -16,6 +22,7 @@ from training.autoencoder import (
     to_tensor,
 )
 from training.detector import INPUT_SIZE, make_examples, train_detector
+from training.diffusion import TrainingSet, train_unet
 from training.world import PALETTE
 
 
@@ -95,3 +102,29 @@ def test_detector_threshold_is_set_on_generated_benign_images_only(tmp_path):
     )
     assert 0 < generated < all_benign  # rendered ones are there too, and must not count
     assert any(f"({generated} benign validation images)" in m for m in logged)
+
+
+def test_unet_training_hands_over_snapshots_of_the_averaged_weights():
+    data = TrainingSet(
+        latents=torch.randn(6, LATENT_CHANNELS, 32, 32),
+        embeddings=torch.randn(6, 2, 77, 384).half(),
+        empty=torch.zeros(77, 384).half(),
+    )
+    assert data.first(4).latents.shape[0] == 4 and data.first(4).embeddings.shape[1] == 2
+    unet, snapshots = build_unet(), []
+    ema = train_unet(
+        unet,
+        build_training_scheduler(),
+        data.first(4),
+        steps=4,
+        batch=2,
+        lr=1e-3,
+        seed=0,
+        log=lambda _: None,
+        snapshot=lambda weights: snapshots.append([p.clone() for p in weights.parameters()]),
+        snapshot_every=2,
+        schedule_steps=100,
+    )
+    assert len(snapshots) == 2
+    assert any(not torch.equal(a, b) for a, b in zip(*snapshots, strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(snapshots[-1], ema.parameters(), strict=True))

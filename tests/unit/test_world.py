@@ -11,6 +11,8 @@ from training.captions import (
     HELD_OUT,
     NEW_WORDS,
     TRAIN,
+    TRAIN_WIDE,
+    TRAINING_WORDINGS,
     caption,
     partial_caption,
     vocabulary_phrases,
@@ -74,7 +76,7 @@ def test_second_object_never_overlaps_the_first_and_colours_differ_from_backgrou
 
 def test_caption_names_the_object_in_words_of_its_wording():
     rng = random.Random(5)
-    for wording in (TRAIN, HELD_OUT, NEW_WORDS):
+    for wording in (TRAIN, TRAIN_WIDE, HELD_OUT, NEW_WORDS):
         for _ in range(100):
             scene = sample_scene(rng)
             text = caption(scene, rng, wording)
@@ -83,11 +85,35 @@ def test_caption_names_the_object_in_words_of_its_wording():
                 assert any(word in text for word in wording.colours[obj.colour])
 
 
-def test_held_out_sentence_frames_never_appear_in_training():
-    assert not set(TRAIN.sentences) & set(HELD_OUT.sentences)
-    assert not set(TRAIN.backgrounds) & set(HELD_OUT.backgrounds)
-    train_positions = {p for ps in TRAIN.positions.values() for p in ps}
+@pytest.mark.parametrize("name", sorted(TRAINING_WORDINGS))
+def test_held_out_sentence_frames_never_appear_in_training(name):
+    train = TRAINING_WORDINGS[name]
+    assert not set(train.sentences) & set(HELD_OUT.sentences)
+    assert not set(train.backgrounds) & set(HELD_OUT.backgrounds)
+    assert not set(train.objects) & set(HELD_OUT.objects[:1])  # the frame training never uses
+    train_positions = {p for ps in train.positions.values() for p in ps}
     assert not train_positions & {p for ps in HELD_OUT.positions.values() for p in ps}
+
+
+def test_wider_grammar_avoids_the_held_out_frames_own_words():
+    """Its new frames say the same things in other words, not in the benchmark's."""
+    held_out_words = {"please", "draw", "me", "would", "like", "show", "make", "one"}
+    held_out_words |= {"with", "over", "plain", "field", "coloured", "up", "down", "below"}
+    new_frames = set(TRAIN_WIDE.sentences + TRAIN_WIDE.backgrounds + TRAIN_WIDE.objects) - set(
+        TRAIN.sentences + TRAIN.backgrounds + TRAIN.objects
+    )
+    new_frames |= {p for ps in TRAIN_WIDE.positions.values() for p in ps[len(ps) - 1 :]}
+    for frame in new_frames:
+        words = set(frame.replace(",", " ").replace(":", " ").split())
+        assert not words & held_out_words, frame
+
+
+def test_a_caption_that_starts_with_its_background_has_no_stray_comma():
+    rng = random.Random(9)
+    captions = [caption(sample_scene(rng), rng, TRAIN_WIDE) for _ in range(400)]
+    background_first = [c for c in captions if c.startswith(("on ", "against ", "in front"))]
+    assert background_first
+    assert not any(c.startswith(",") or c.endswith(",") for c in captions)
 
 
 def test_new_words_name_nothing_the_training_grammar_names():
