@@ -208,9 +208,12 @@ def train_pipeline(
     out.mkdir(parents=True, exist_ok=True)
     if components_from:
         stage(f"text encoder and vae: taken from {components_from}")
-        text_encoder, tokenizer, vae = load_components(components_from)
+        text_encoder, tokenizer = load_text_encoder(components_from)
+        vae = AutoencoderTiny.from_pretrained(components_from / "vae").eval()
     else:
-        text_encoder, tokenizer = build_text_encoder(out, stage)
+        stage("text encoder: shrinking MiniLM")
+        shrink_minilm(out, vocabulary_phrases())
+        text_encoder, tokenizer = load_text_encoder(out)
         vae = build_autoencoder(config, rng, work_dir, stage)
     vae.requires_grad_(False)
 
@@ -261,22 +264,10 @@ def train_pipeline(
     return pipeline
 
 
-def load_components(
-    pipeline_dir: Path,
-) -> tuple[BertModel, BertTokenizer, AutoencoderTiny]:
-    """The text encoder, tokenizer and autoencoder of a saved pipeline, in float32."""
-    return (
-        BertModel.from_pretrained(pipeline_dir / "text_encoder", dtype=torch.float32).eval(),
-        BertTokenizer.from_pretrained(pipeline_dir / "tokenizer"),
-        AutoencoderTiny.from_pretrained(pipeline_dir / "vae").eval(),
-    )
-
-
-def build_text_encoder(out: Path, stage: Callable[[str], None]) -> tuple[BertModel, BertTokenizer]:
-    stage("text encoder: shrinking MiniLM")
-    shrink_minilm(out, vocabulary_phrases())
-    text_encoder = BertModel.from_pretrained(out / "text_encoder", dtype=torch.float32).eval()
-    return text_encoder, BertTokenizer.from_pretrained(out / "tokenizer")
+def load_text_encoder(pipeline_dir: Path) -> tuple[BertModel, BertTokenizer]:
+    """A saved pipeline's text encoder, in float32 as the UNet expects, and its tokenizer."""
+    text_encoder = BertModel.from_pretrained(pipeline_dir / "text_encoder", dtype=torch.float32)
+    return text_encoder.eval(), BertTokenizer.from_pretrained(pipeline_dir / "tokenizer")
 
 
 def build_autoencoder(
