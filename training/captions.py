@@ -188,22 +188,41 @@ NEW_WORDS = Wording(
 
 
 def describe_object(
-    obj: WorldObject, rng: random.Random, wording: Wording, keep: float = 0.6
+    obj: WorldObject,
+    rng: random.Random,
+    wording: Wording,
+    keep: float = 0.6,
+    colourless: float = 0.0,
 ) -> str:
-    """Describe one object; size and position are each mentioned with probability `keep`."""
+    """Describe one object; size and position are each mentioned with probability `keep`.
+
+    With probability `colourless` the colour is left out ("a small star at the top"), as
+    people often write; only frames where the colour is an adjective before the shape are
+    used then, so no "in" or "that is" is left dangling. At 0 no extra random number is
+    drawn, so captions are the same as before the option existed.
+    """
+    named = not (colourless and rng.random() < colourless)
+    frames = wording.objects if named else [f for f in wording.objects if "{colour} {shape}" in f]
     words = {
         "shape": rng.choice(wording.shapes[obj.shape]),
-        "colour": rng.choice(wording.colours[obj.colour]),
+        "colour": rng.choice(wording.colours[obj.colour]) if named else "",
         "size": rng.choice(wording.sizes[obj.size]) if rng.random() < keep else "",
         "position": rng.choice(wording.positions[obj.position]) if rng.random() < keep else "",
     }
-    parts = rng.choice(wording.objects).format(**words).split(",")
+    parts = rng.choice(frames).format(**words).split(",")
     return ", ".join(" ".join(part.split()) for part in parts if part.strip())
 
 
-def caption(scene: Scene, rng: random.Random, wording: Wording = TRAIN) -> str:
-    """A caption for a scene, mentioning every object and usually the background."""
-    described = " and a ".join(describe_object(obj, rng, wording) for obj in scene.objects)
+def caption(
+    scene: Scene, rng: random.Random, wording: Wording = TRAIN, colourless: float = 0.0
+) -> str:
+    """A caption for a scene, mentioning every object and usually the background.
+
+    `colourless` is each object's chance of being described without its colour.
+    """
+    described = " and a ".join(
+        describe_object(obj, rng, wording, colourless=colourless) for obj in scene.objects
+    )
     background = ""
     if rng.random() < 0.7:
         colour = rng.choice(wording.colours[scene.background])

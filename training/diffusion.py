@@ -40,13 +40,19 @@ class TrainingSet:
 
 
 def captions_for(
-    scene: Scene, rng: random.Random, count: int, partial_rate: float, wording: Wording = TRAIN
+    scene: Scene,
+    rng: random.Random,
+    count: int,
+    partial_rate: float,
+    wording: Wording = TRAIN,
+    colourless: float = 0.0,
 ) -> list[str]:
-    """`count` captions for one scene; some name a single attribute, like a negative prompt."""
+    """`count` captions for one scene; some name a single attribute, like a negative prompt,
+    and with `colourless` some describe an object without its colour."""
     return [
         partial_caption(scene, rng, wording)
         if rng.random() < partial_rate
-        else caption(scene, rng, wording)
+        else caption(scene, rng, wording, colourless)
         for _ in range(count)
     ]
 
@@ -71,6 +77,7 @@ def build_training_set(
     captions_per_image: int,
     partial_rate: float,
     wording: Wording = TRAIN,
+    colourless: float = 0.0,
     chunk: int = 64,
     workers: int = 1,
     log: Callable[[str], None] = print,
@@ -92,7 +99,9 @@ def build_training_set(
             prompts = [
                 p
                 for scene in batch
-                for p in captions_for(scene, rng, captions_per_image, partial_rate, wording)
+                for p in captions_for(
+                    scene, rng, captions_per_image, partial_rate, wording, colourless
+                )
             ]
             embeddings.append(
                 embed(pipeline, prompts)
@@ -130,13 +139,16 @@ def train_unet(
     snapshot: Callable[[UNet2DConditionModel], None] | None = None,
     snapshot_every: int = 200,
     schedule_steps: int | None = None,
+    autocast: torch.dtype | None = None,
 ) -> UNet2DConditionModel:
     """Denoising training on cached data; returns the EMA copy of the weights.
 
     Training runs on the data's device. `snapshot`, if given, receives the EMA weights
     every `snapshot_every` steps, so an interrupted run still leaves a usable model.
     `schedule_steps` (default `steps`) is the length the cosine learning rate is laid
-    out over; a run stopped before its end sets `steps` to where it stopped.
+    out over; a run stopped before its end sets `steps` to where it stopped. `autocast`
+    (bfloat16 on a GPU) runs the forward pass in that precision; weights, optimiser and
+    EMA stay float32.
 
     `offset_noise` adds a random constant per image and channel to the noise. Without
     it the noise schedule never quite reaches pure noise: at the last timestep each
@@ -169,8 +181,9 @@ def train_unet(
             0, scheduler.config.num_train_timesteps, (batch,), generator=gen, device=device
         )
         noisy = scheduler.add_noise(x0, noise, t)
-        pred = unet(noisy, t, text).sample
-        per_sample = (pred - noise).pow(2).mean(dim=(1, 2, 3))
+        with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+            pred = unet(noisy, t, text).sample
+        per_sample = (pred.float() - noise).pow(2).mean(dim=(1, 2, 3))
         loss = (per_sample * min_snr_weights(scheduler, t)).mean()
         optimiser.zero_grad(set_to_none=True)
         loss.backward()

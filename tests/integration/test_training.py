@@ -8,6 +8,7 @@ import pytest
 import torch
 from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline, UNet2DConditionModel
 
+from benchmarks.shapes_quality import MODEL_DIR
 from safety.symbol_detector import SymbolDetector
 from training.train import CONFIGS, main
 from training.world import IMAGE_SIZE
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.integration
 
 def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
     return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def distance(a: torch.nn.Module, b: torch.nn.Module) -> float:
+    """Euclidean distance between two models' weights."""
+    pairs = zip(a.parameters(), b.parameters(), strict=True)
+    return sum(float((p.float() - q.float()).pow(2).sum()) for p, q in pairs) ** 0.5
 
 
 def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
@@ -71,6 +78,20 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     assert same(other.vae, pipe.vae) and same(other.text_encoder, pipe.text_encoder)
     assert not same(other.unet, pipe.unet)
 
+    # A further cycle continues a saved UNet rather than starting from the seed's init.
+    continued = tmp_path / "continued"
+    capsys.readouterr()
+    main(
+        [
+            *("--config", "tiny", "--only", "generator", "--unet-from", str(MODEL_DIR)),
+            *("--components-from", str(out), "--out", str(continued)),
+        ]
+    )
+    assert "unet: continuing from" in capsys.readouterr().out
+    bundled = UNet2DConditionModel.from_pretrained(MODEL_DIR / "unet").float()
+    trained = StableDiffusionPipeline.from_pretrained(continued).unet
+    assert distance(trained, bundled) < distance(other.unet, bundled) / 10
+
     # The decoder alone, sharpened in the saved pipeline: the latent space stays.
     before = StableDiffusionPipeline.from_pretrained(out).vae
     main(["--config", "tiny", "--only", "decoder", "--out", str(out)])
@@ -94,6 +115,14 @@ def test_gpu_config_refines_on_scenes_it_caches():
     assert 0 < gpu.unet_refine_scenes <= gpu.scenes
     assert gpu.unet_steps <= gpu.unet_schedule_steps
     assert gpu.caption_wording == "wide" and CONFIGS["full"].caption_wording == "train"
+
+
+def test_continued_gpu_config_teaches_colourless_captions_on_new_scenes():
+    gpu, continued = CONFIGS["gpu"], CONFIGS["gpu-continued"]
+    assert continued.seed != gpu.seed  # other scenes than the first two cycles saw
+    assert 0 < continued.colourless_caption_rate < 0.5 and gpu.colourless_caption_rate == 0
+    assert continued.unet_steps <= continued.unet_schedule_steps
+    assert continued.unet_refine_steps == 0
 
 
 def test_tiny_config_is_a_shrunk_copy_of_the_full_one():

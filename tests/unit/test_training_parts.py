@@ -128,3 +128,27 @@ def test_unet_training_hands_over_snapshots_of_the_averaged_weights():
     assert len(snapshots) == 2
     assert any(not torch.equal(a, b) for a, b in zip(*snapshots, strict=True))
     assert all(torch.equal(a, b) for a, b in zip(snapshots[-1], ema.parameters(), strict=True))
+
+
+def test_unet_trains_under_bfloat16_autocast_and_keeps_float32_weights():
+    """Autocast is for the forward pass only: what is averaged and saved stays float32."""
+    data = TrainingSet(
+        latents=torch.randn(4, LATENT_CHANNELS, 32, 32),
+        embeddings=torch.randn(4, 1, 77, 384).half(),
+        empty=torch.zeros(77, 384).half(),
+    )
+    unet = build_unet()
+    before = [p.clone() for p in unet.parameters()]
+    ema = train_unet(
+        unet,
+        build_training_scheduler(),
+        data,
+        steps=2,
+        batch=2,
+        lr=1e-3,
+        seed=0,
+        log=lambda _: None,
+        autocast=torch.bfloat16,
+    )
+    assert {p.dtype for p in (*unet.parameters(), *ema.parameters())} == {torch.float32}
+    assert any(not torch.equal(a, b) for a, b in zip(before, unet.parameters(), strict=True))

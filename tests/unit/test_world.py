@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from training.captions import (
     TRAIN_WIDE,
     TRAINING_WORDINGS,
     caption,
+    describe_object,
     partial_caption,
     vocabulary_phrases,
 )
@@ -114,6 +116,52 @@ def test_a_caption_that_starts_with_its_background_has_no_stray_comma():
     background_first = [c for c in captions if c.startswith(("on ", "against ", "in front"))]
     assert background_first
     assert not any(c.startswith(",") or c.endswith(",") for c in captions)
+
+
+def test_captions_without_the_option_are_the_ones_the_full_run_trained_on():
+    """The colourless option draws no random number when off, so the documented CPU run
+    still makes the same captions (and so the same model) from its seed."""
+    rng = random.Random(0)
+    assert [caption(sample_scene(rng), rng, w) for w in (TRAIN, TRAIN_WIDE, TRAIN)] == [
+        "a drawing of a scarlet star shape at the bottom right, medium-sized",
+        "an image of a square that is cobalt blue and a little star that is plum bottom right",
+        "a drawing of a small grass green square bottom right",
+    ]
+
+
+def mentions(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whole-word match: "centered" does not mention red."""
+    return any(re.search(rf"\b{re.escape(phrase)}\b", text) for phrase in phrases)
+
+
+@pytest.mark.parametrize("name", sorted(TRAINING_WORDINGS))
+def test_a_colourless_description_is_only_shape_size_and_position(name):
+    """No colour, and no "in" or "that is" left behind by a frame that needed one."""
+    wording, rng = TRAINING_WORDINGS[name], random.Random(10)
+    for _ in range(300):
+        obj = sample_scene(rng).objects[0]
+        text = describe_object(obj, rng, wording, colourless=1.0)
+        assert not mentions(text, wording.colours[obj.colour]), text
+        phrases = (
+            *wording.shapes[obj.shape],
+            *wording.sizes[obj.size],
+            *wording.positions[obj.position],
+        )
+        rest = text
+        for phrase in sorted(phrases, key=len, reverse=True):
+            rest = rest.replace(phrase, "")
+        assert not rest.replace(",", "").strip(), text
+
+
+def test_colourless_rate_is_the_share_of_objects_described_without_colour():
+    rng = random.Random(11)
+    objects = [sample_scene(rng).objects[0] for _ in range(2000)]
+    texts = [describe_object(obj, rng, TRAIN_WIDE, colourless=0.2) for obj in objects]
+    named = [
+        mentions(text, TRAIN_WIDE.colours[obj.colour])
+        for obj, text in zip(objects, texts, strict=True)
+    ]
+    assert 0.75 < np.mean(named) < 0.85
 
 
 def test_new_words_name_nothing_the_training_grammar_names():
