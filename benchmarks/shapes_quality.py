@@ -108,9 +108,9 @@ def share_with_interval(rate: float, count: int) -> str:
 
 def colourless_cases(count: int, seed: int) -> list[Case]:
     """Prompts naming a shape (the symbol among them) and the background but not the shape's
-    colour, as people often write them ("a skull and crossbones on a gray background"). The
-    training grammar always names an object's colour, so this measures how far it
-    generalises; any colour other than the background's counts."""
+    colour, as people often write them ("a skull and crossbones on a gray background"). Any
+    colour other than the background's counts. Only the shipped UNet's last training cycle
+    leaves colours out (one object description in five), so this row shows what it taught."""
     rng = random.Random(seed)
     cases = []
     for index in range(count):

@@ -128,7 +128,9 @@ def test_safety_guidance_steers_the_bundled_model_away_from_the_forbidden_symbol
         for steer in drawn:
             image = engine.generate(dataclasses.replace(sampled, safety_guidance=steer))[0]
             drawn[steer] += read(image).shows(UNSAFE_SYMBOL)
-    assert drawn[None] >= 6 and drawn[guidance] <= 3, drawn  # measured: 7 and 2
+    # Measured: 8 and 3 (the previous UNet: 7 and 2). A step that does not steer leaves
+    # about as many as unguided; the slack allows for another CPU's rounding.
+    assert drawn[None] >= 6 and drawn[guidance] <= 4, drawn
 
 
 def test_safety_guidance_also_works_without_classifier_free_guidance(engine):

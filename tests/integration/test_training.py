@@ -23,7 +23,8 @@ def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 def distance(a: torch.nn.Module, b: torch.nn.Module) -> float:
     """Euclidean distance between two models' weights."""
     pairs = zip(a.parameters(), b.parameters(), strict=True)
-    return sum(float((p.float() - q.float()).pow(2).sum()) for p, q in pairs) ** 0.5
+    with torch.no_grad():
+        return sum(float((p.float() - q.float()).pow(2).sum()) for p, q in pairs) ** 0.5
 
 
 def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
