@@ -251,10 +251,11 @@ def train_pipeline(
     vae.requires_grad_(False)
 
     torch.manual_seed(config.seed + 2)  # same UNet init whether or not the VAE was reused
-    unet = architecture.build_unet()
     if unet_from:
         stage(f"unet: continuing from {unet_from}")
         unet = UNet2DConditionModel.from_pretrained(unet_from / "unet").float()
+    else:
+        unet = architecture.build_unet()
     pipeline = architecture.assemble_pipeline(unet, vae, text_encoder, tokenizer).to(device)
     cache_file = work_dir / "training_set.pt" if work_dir else None
     if cache_file and cache_file.exists():
