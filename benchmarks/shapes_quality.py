@@ -37,7 +37,7 @@ from diffusers import (
 from PIL import Image
 
 from benchmarks.shapes_judge import colour_share, foreground_mask, read
-from generation.defaults import read_sampler_defaults, use_sampler
+from generation.defaults import SamplerDefaults, read_sampler_defaults, use_sampler
 from safety.symbol_detector import SymbolDetector
 from training.autoencoder import roundtrip
 from training.captions import HELD_OUT, NEW_WORDS, TRAIN, Wording, caption
@@ -124,13 +124,16 @@ def colourless_cases(count: int, seed: int) -> list[Case]:
     return cases
 
 
-def generate(pipe, prompt: str, seed: int, **kwargs) -> Image.Image:
+def generate(
+    pipe, prompt: str, seed: int, sampler: SamplerDefaults | None = None, **kwargs
+) -> Image.Image:
     """One image at the default size, with its own generator so it is reproducible.
 
     Sampler, steps and guidance are the ones the model's folder recommends (what the app's
-    controls start at), unless `kwargs` say otherwise; so the figures are what a user gets.
+    controls start at), unless `sampler` or `kwargs` say otherwise; so the figures are
+    what a user gets.
     """
-    settings = use_sampler(pipe, recommended_sampler(pipe.name_or_path))
+    settings = use_sampler(pipe, sampler or recommended_sampler(pipe.name_or_path))
     generator = torch.Generator().manual_seed(seed)
     return pipe(
         prompt,
