@@ -140,6 +140,7 @@ def train_unet(
     snapshot_every: int = 200,
     schedule_steps: int | None = None,
     autocast: torch.dtype | None = None,
+    compiled: bool = False,
 ) -> UNet2DConditionModel:
     """Denoising training on cached data; returns the EMA copy of the weights.
 
@@ -148,7 +149,11 @@ def train_unet(
     `schedule_steps` (default `steps`) is the length the cosine learning rate is laid
     out over; a run stopped before its end sets `steps` to where it stopped. `autocast`
     (bfloat16 on a GPU) runs the forward pass in that precision; weights, optimiser and
-    EMA stay float32.
+    EMA stay float32. `compiled` runs the UNet through `torch.compile`: the same
+    arithmetic in fused kernels, after a minute or two of compiling. This UNet is small
+    enough that one step is mostly the launch and memory traffic of many small kernels
+    (1.2 TFLOP a step at batch 384 took 88 ms on an H200, a few percent of its peak),
+    which fusing is for; on 2 CPU cores a step gains about 10%.
 
     `offset_noise` adds a random constant per image and channel to the noise. Without
     it the noise schedule never quite reaches pure noise: at the last timestep each
@@ -166,6 +171,7 @@ def train_unet(
     n, per_image = data.embeddings.shape[:2]
     empty = data.empty.float()
     unet.train()
+    forward = torch.compile(unet) if compiled else unet  # shares the weights with `unet`
     for step in range(steps):
         for group in optimiser.param_groups:
             group["lr"] = cosine_lr(step, schedule_steps or steps, lr, warmup=100)
@@ -182,7 +188,7 @@ def train_unet(
         )
         noisy = scheduler.add_noise(x0, noise, t)
         with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
-            pred = unet(noisy, t, text).sample
+            pred = forward(noisy, t, text).sample
         per_sample = (pred.float() - noise).pow(2).mean(dim=(1, 2, 3))
         loss = (per_sample * min_snr_weights(scheduler, t)).mean()
         optimiser.zero_grad(set_to_none=True)

@@ -165,6 +165,7 @@ def build(
     components_from: Path | None = None,
     workers: int = 1,
     unet_from: Path | None = None,
+    compiled: bool = False,
 ) -> None:
     """Run every stage and write the pipeline to `out` and the detector to `detector_out`.
 
@@ -175,7 +176,8 @@ def build(
     runs; a sharpened decoder is saved back into `out`. With `only="generator"`, the
     pipeline is trained and saved and the detector is left alone. `components_from`, a
     pipeline folder, supplies the text encoder and autoencoder instead of building them;
-    `unet_from`, a pipeline folder, supplies the UNet's starting weights.
+    `unet_from`, a pipeline folder, supplies the UNet's starting weights. `compiled` trains
+    the UNet through `torch.compile` (see `train_unet`).
     """
     started = time.time()
 
@@ -186,7 +188,7 @@ def build(
         work_dir.mkdir(parents=True, exist_ok=True)
     if only in (None, "generator"):
         pipeline = train_pipeline(
-            config, out, work_dir, stage, device, components_from, workers, unet_from
+            config, out, work_dir, stage, device, components_from, workers, unet_from, compiled
         )
     else:
         stage(f"loading the pipeline in {out}")
@@ -233,6 +235,7 @@ def train_pipeline(
     components_from: Path | None = None,
     workers: int = 1,
     unet_from: Path | None = None,
+    compiled: bool = False,
 ) -> StableDiffusionPipeline:
     """Shrink the text encoder, train the VAE and the UNet; save and return the pipeline."""
     torch.manual_seed(config.seed)
@@ -280,7 +283,7 @@ def train_pipeline(
         if cache_file:
             torch.save(vars(data), cache_file)
 
-    ema = first_unet_cycle(config, unet, data, work_dir, out, stage)
+    ema = first_unet_cycle(config, unet, data, work_dir, out, stage, compiled)
     if config.unet_refine_steps:
         stage(f"unet: refining, {config.unet_refine_steps} steps")
         ema = train_unet(
@@ -295,6 +298,7 @@ def train_pipeline(
             log=stage,
             snapshot=snapshot_to(out),
             autocast=unet_autocast(config),
+            compiled=compiled,
         )
     del data
     pipeline = architecture.assemble_pipeline(ema, vae, text_encoder, tokenizer).to("cpu")
@@ -362,6 +366,7 @@ def first_unet_cycle(
     work_dir: Path | None,
     out: Path,
     stage: Callable[[str], None],
+    compiled: bool = False,
 ) -> UNet2DConditionModel:
     """Train the UNet from its initial weights, or reuse the result kept in `work_dir`.
 
@@ -387,6 +392,7 @@ def first_unet_cycle(
         schedule_steps=config.unet_schedule_steps or None,
         snapshot=snapshot_to(out),
         autocast=unet_autocast(config),
+        compiled=compiled,
     )
     if unet_dir:
         ema.save_pretrained(unet_dir)
@@ -470,6 +476,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu", help="where to train the UNet: cpu, cuda")
     parser.add_argument("--workers", type=int, default=1, help="processes drawing scenes")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="train the UNet through torch.compile: a minute or two to compile, then "
+        "fused kernels (the same model; for long runs, above all on a GPU)",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -496,6 +508,7 @@ def main(argv: list[str] | None = None) -> None:
         components_from=args.components_from,
         workers=args.workers,
         unet_from=args.unet_from,
+        compiled=args.compile,
     )
 
 

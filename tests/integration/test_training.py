@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -10,6 +11,8 @@ from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline, UNet2D
 
 from benchmarks.shapes_quality import MODEL_DIR
 from safety.symbol_detector import SymbolDetector
+from training.architecture import LATENT_CHANNELS, build_training_scheduler, build_unet
+from training.diffusion import TrainingSet, train_unet
 from training.train import CONFIGS, main
 from training.world import IMAGE_SIZE
 
@@ -109,6 +112,40 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     log = capsys.readouterr().out
     assert "detector: reusing" in log and "unet:" not in log and "sharpening" not in log
     assert 0.0 <= SymbolDetector.load(retrained).scores([image])[0] <= 1.0
+
+
+def test_compiled_training_trains_the_same_unet():
+    """`--compile` is for speed only: the same losses and, up to rounding in fused
+    kernels, the same weights as training without it. A small UNet keeps compiling short."""
+    data = TrainingSet(
+        latents=torch.randn(4, LATENT_CHANNELS, 32, 32, generator=torch.Generator().manual_seed(1)),
+        embeddings=torch.randn(4, 1, 77, 384, generator=torch.Generator().manual_seed(2)).half(),
+        empty=torch.zeros(77, 384).half(),
+    )
+    torch.manual_seed(0)
+    start = build_unet((8, 16))
+    trained, logs = {}, {}
+    torch._dynamo.reset()
+    for compiled in (False, True):
+        unet, logs[compiled] = copy.deepcopy(start), []
+        train_unet(
+            unet,
+            build_training_scheduler(),
+            data,
+            steps=20,
+            batch=2,
+            lr=1e-3,
+            seed=0,
+            log=logs[compiled].append,
+            compiled=compiled,
+        )
+        trained[compiled] = unet
+        if not compiled:
+            assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 0
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # it did compile
+    assert logs[True] == logs[False]  # losses printed to 4 decimals, first and last step
+    moved = distance(trained[False], start)
+    assert moved > 0 and distance(trained[True], trained[False]) < 0.05 * moved
 
 
 def test_gpu_config_refines_on_scenes_it_caches():
