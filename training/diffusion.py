@@ -151,9 +151,9 @@ def train_unet(
     (bfloat16 on a GPU) runs the forward pass in that precision; weights, optimiser and
     EMA stay float32. `compiled` runs the UNet through `torch.compile`: the same
     arithmetic in fused kernels, after a minute or two of compiling. This UNet is small
-    enough that one step is mostly the launch and memory traffic of many small kernels
-    (1.2 TFLOP a step at batch 384 took 88 ms on an H200, a few percent of its peak),
-    which fusing is for; on 2 CPU cores a step gains about 10%.
+    enough that a step is likely bound by the launches and memory traffic of many small
+    kernels, which fusing is for (1.2 TFLOP a step at batch 384 took 88 ms on an H200, a
+    few percent of its peak); on 2 CPU cores a step gains about 10%.
 
     `offset_noise` adds a random constant per image and channel to the noise. Without
     it the noise schedule never quite reaches pure noise: at the last timestep each
