@@ -10,17 +10,6 @@ from generation.defaults import SamplerDefaults
 from generation.schedulers import SCHEDULERS
 from settings import GenerationLimits
 
-# What a newcomer clicks first, so each is one the bundled model draws (an integration
-# test checks them with the judge). They show sizes and one named position, but the model
-# draws an object in the named cell only about 4 times in 10 (see the model card), so no
-# example leans on a position alone.
-EXAMPLE_PROMPTS = [
-    "a red circle on a blue background",
-    "a big yellow star at the top left",
-    "a green triangle in the middle, white background",
-    "big purple square on orange",
-]
-
 
 @dataclass(frozen=True)
 class PromptControls:

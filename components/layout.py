@@ -71,7 +71,8 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as app:
         gr.Markdown(
             f"# {TITLE}\nGenerate and edit images. Model: `{info.model_id}` "
-            f"on {info.device} ({info.dtype})."
+            f"on {info.device} ({info.dtype}).\n\n{info.card.summary}".rstrip(),
+            elem_id="model-summary",
         )
         gate = terms_gate(service)
         with gr.Column(visible=False) as studio, gr.Tabs() as tabs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from components.controls import EXAMPLE_PROMPTS, action_buttons, prompt_controls, prompt_fields
+from components.controls import action_buttons, prompt_controls, prompt_fields
 from components.handlers import run_generation
 from components.results import ResultsPanel, results_panel
 from components.tab import GenerationTab, on_generate
@@ -37,7 +37,11 @@ def text_to_image_tab(
                     label="Height",
                 )
             generate, cancel = action_buttons(Mode.TEXT_TO_IMAGE.value)
-            gr.Examples(EXAMPLE_PROMPTS, inputs=[controls.prompt], label="Try a prompt")
+            gr.Examples(
+                [[text] for text in info.card.examples],
+                inputs=[controls.prompt],
+                label="Try a prompt",
+            )
         with gr.Column(scale=1):
             results: ResultsPanel = results_panel(Mode.TEXT_TO_IMAGE.value)
 

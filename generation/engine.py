@@ -25,6 +25,7 @@ from PIL import Image, ImageFilter
 from generation.defaults import USUAL_SAMPLER, SamplerDefaults, read_sampler_defaults
 from generation.devices import select_device
 from generation.job import GenerationJob, Mode
+from generation.model_card import USUAL_CARD, ModelCard, read_model_card
 from generation.safety_guidance import safety_guided
 from generation.schedulers import make_scheduler
 
@@ -46,6 +47,7 @@ class ModelInfo:
     default_width: int
     default_height: int
     sampler: SamplerDefaults = USUAL_SAMPLER
+    card: ModelCard = USUAL_CARD
 
 
 def composite_unmasked(
@@ -74,6 +76,7 @@ class DiffusersEngine:
         text_to_image: DiffusionPipeline,
         model_id: str,
         sampler: SamplerDefaults = USUAL_SAMPLER,
+        card: ModelCard = USUAL_CARD,
     ) -> None:
         self._pipelines: dict[Mode, DiffusionPipeline] = {
             Mode.TEXT_TO_IMAGE: text_to_image,
@@ -96,6 +99,7 @@ class DiffusersEngine:
             default_height=sample_size[0] * scale,
             default_width=sample_size[1] * scale,
             sampler=sampler,
+            card=card,
         )
 
     @classmethod
@@ -105,13 +109,14 @@ class DiffusersEngine:
         The pipelines' own safety checker is switched off: SafeCanvas's safety stack checks
         every output, and the built-in one would silently return black images instead.
         """
-        sampler = read_sampler_defaults(model_id)  # a broken file fails before the slow load
+        # A broken file fails before the slow load.
+        sampler, card = read_sampler_defaults(model_id), read_model_card(model_id)
         device, dtype = select_device(device)
         pipeline = AutoPipelineForText2Image.from_pretrained(
             model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False
         )
         pipeline.to(device)
-        return cls(pipeline, model_label(model_id), sampler)
+        return cls(pipeline, model_label(model_id), sampler, card)
 
     def generate(
         self, job: GenerationJob, on_step: StepCallback | None = None

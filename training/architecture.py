@@ -26,7 +26,8 @@ from diffusers import (
 from transformers import BertModel, BertTokenizer
 
 from generation.defaults import SamplerDefaults, write_sampler_defaults
-from training.world import IMAGE_SIZE
+from generation.model_card import ModelCard, write_model_card
+from training.world import IMAGE_SIZE, PALETTE, POSITIONS, SHAPES, SIZES
 
 LATENT_CHANNELS = 4
 VAE_SCALE_FACTOR = 8
@@ -44,6 +45,40 @@ NOISE_SCHEDULE = {
 # and colour for 80-81% of held-out ones; guidance 7-7.5 drew 70-75% and 76-80%, and
 # Euler a at 7 (the usual default) 75% and 77%.
 RECOMMENDED_SAMPLER = SamplerDefaults(steps=20, guidance_scale=4.0, scheduler="DPM++ 2M")
+
+
+def _either(words) -> str:
+    """ "a, b or c"."""
+    *rest, last = list(words)
+    return f"{', '.join(rest)} or {last}"
+
+
+# The card the app shows (`generation/model_card.py`): the world in a sentence, so a newcomer
+# knows which words mean something here. The examples are what a newcomer clicks first, so
+# each is one the model draws (an integration test checks them with the judge); they show
+# sizes and one named position, but no example leans on a position alone, because the model
+# puts an object in the named cell only about 4 times in 10 (see docs/MODEL_CARD.md).
+CARD = ModelCard(
+    summary=(
+        f"This small demo model draws one world: a {_either(SHAPES)}; {_either(SIZES)}; in "
+        f"{_either(PALETTE)}; in one of {len(POSITIONS)} places (top left to bottom right), on "
+        "a plain background of another of those colours. It follows many ways of saying these "
+        '("a crimson disc on a white backdrop"). Words from outside this world, such as "navy" '
+        'or "a cat", give it nothing to follow: expect a plain colour or a random shape.'
+    ),
+    examples=(
+        "a red circle on a blue background",
+        "a big yellow star at the top left",
+        "a green triangle in the middle, white background",
+        "big purple square on orange",
+    ),
+)
+CARD_METADATA = {
+    "license": "apache-2.0",
+    "library_name": "diffusers",
+    "pipeline_tag": "text-to-image",
+    "tags": ["safecanvas", "synthetic-data"],
+}
 
 
 def build_vae() -> AutoencoderTiny:
@@ -117,7 +152,8 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
     would hand float16 embeddings to a float32 UNet (diffusers models already load
     as float32 unless told otherwise). A component loaded from a work folder would
     record that folder as `_name_or_path`; the bundle keeps no such local path. The
-    sampler settings this model is best used with go beside it (`generation/defaults.py`).
+    sampler settings this model is best used with go beside it (`generation/defaults.py`),
+    and so does its card, which the app shows (`generation/model_card.py`).
     """
     half = StableDiffusionPipeline(
         **{
@@ -138,3 +174,4 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
         if changed:
             config_path.write_text(json.dumps(config, indent=2) + "\n")
     write_sampler_defaults(RECOMMENDED_SAMPLER, out_dir)
+    write_model_card(CARD, out_dir, CARD_METADATA)

@@ -4,6 +4,7 @@ both for a prompt that only warns."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import generate
 
@@ -17,6 +18,18 @@ def test_allowed_prompt_shows_an_image_and_the_seed_used(page, screenshot):
     seed.wait_for(timeout=10_000)
     assert seed.input_value().isdigit()
     screenshot("allowed-prompt")
+
+
+def test_the_page_says_what_the_model_draws_and_offers_its_example_prompts(page):
+    """The bundled model's card: a newcomer learns its words before typing one it lacks."""
+    summary = page.locator("#model-summary")
+    expect(summary).to_contain_text("a circle, square, triangle or star")
+    expect(summary).to_contain_text('"navy"')
+    page.get_by_text("a big yellow star at the top left", exact=True).click()
+    # Gradio fills the box a moment after the click: wait for it rather than read it once.
+    expect(page.locator("#txt2img-prompt textarea")).to_have_value(
+        "a big yellow star at the top left", timeout=10_000
+    )
 
 
 def test_blocked_prompt_shows_a_notice_naming_the_rule(page, screenshot):

@@ -19,7 +19,7 @@ from benchmarks.shapes_quality import (
     inpaint_cases,
     single_object_cases,
 )
-from components.controls import EXAMPLE_PROMPTS
+from generation.model_card import read_model_card
 from safety.minilm_onnx import minilm_path
 from training.autoencoder import roundtrip
 from training.captions import HELD_OUT, TRAIN, vocabulary_phrases
@@ -64,9 +64,10 @@ PROMPTS = [
     ("a picture of a big orange star in the middle on a blue background", "star", "orange", 2),
 ]
 
-# The object each of the app's "Try a prompt" examples asks for. The shipped weights draw it
-# for 12 of 12 seeds each; "small yellow star at the top left", an example before, drew a
-# yellow star for 5 of 12 (small stars come out round).
+# The object each example prompt of the bundled model's card asks for (the app offers them
+# under "Try a prompt"). The shipped weights draw it for 12 of 12 seeds each; "small yellow
+# star at the top left", an example before, drew a yellow star for 5 of 12 (small stars
+# come out round).
 EXAMPLE_OBJECTS = {
     "a red circle on a blue background": ("circle", "red"),
     "a big yellow star at the top left": ("star", "yellow"),
@@ -207,7 +208,7 @@ def test_inpainting_paints_inside_the_mask_and_overlay_keeps_the_rest(pipe):
 
 def test_the_apps_example_prompts_draw_what_they_ask(pipe):
     """A newcomer's first click should show the model working, not its weak spots."""
-    assert set(EXAMPLE_OBJECTS) == set(EXAMPLE_PROMPTS)
+    assert set(EXAMPLE_OBJECTS) == set(read_model_card(MODEL_DIR).examples)
     for prompt, (shape, colour) in EXAMPLE_OBJECTS.items():
         shown = sum(read(generate(pipe, prompt, seed)).shows(shape, colour) for seed in range(4))
         assert shown >= 3, f"{prompt!r}: {shape} in {colour} for {shown} of 4 seeds"

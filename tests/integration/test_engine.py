@@ -13,6 +13,7 @@ from benchmarks.shapes_quality import single_object_cases
 from generation.defaults import USUAL_SAMPLER, read_sampler_defaults
 from generation.engine import GenerationCancelled, blur_mask
 from generation.job import GenerationJob, Mode
+from generation.model_card import USUAL_CARD, read_model_card
 from generation.safety_guidance import SafetyGuidance
 from settings import BUNDLED_MODEL_DIR
 from training.captions import TRAIN
@@ -114,6 +115,11 @@ def test_inpainting_with_compositing_leaves_unmasked_pixels_unchanged(engine, st
 def test_the_engine_reports_the_sampler_its_model_folder_recommends(engine):
     assert engine.info.sampler == read_sampler_defaults(BUNDLED_MODEL_DIR)
     assert engine.info.sampler != USUAL_SAMPLER
+
+
+def test_the_engine_reports_its_model_folders_card(engine):
+    assert engine.info.card == read_model_card(BUNDLED_MODEL_DIR)
+    assert engine.info.card.summary and engine.info.card != USUAL_CARD
 
 
 def test_safety_guidance_steers_the_bundled_model_away_from_the_forbidden_symbol(engine):
