@@ -10,8 +10,14 @@ import torch
 from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline, UNet2DConditionModel
 
 from benchmarks.shapes_quality import MODEL_DIR
+from generation.model_card import read_model_card
 from safety.symbol_detector import SymbolDetector
-from training.architecture import LATENT_CHANNELS, build_training_scheduler, build_unet
+from training.architecture import (
+    CARD,
+    LATENT_CHANNELS,
+    build_training_scheduler,
+    build_unet,
+)
 from training.diffusion import TrainingSet, train_unet
 from training.train import CONFIGS, main
 from training.world import IMAGE_SIZE
@@ -39,6 +45,7 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     assert index["safety_checker"] == [None, None]
     assert index["requires_safety_checker"] is False
     assert not list(out.rglob("*.bin"))
+    assert read_model_card(out) == CARD  # the app's summary and examples for this model
 
     pipe = StableDiffusionPipeline.from_pretrained(out)
     image = pipe(
