@@ -40,7 +40,8 @@ def read_model_card(model_id: str | Path) -> ModelCard:
     path = Path(model_id) / CARD_FILE
     if not path.is_file():
         return USUAL_CARD
-    header, body = _split(path.read_text(encoding="utf-8"), path)
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")  # a card saved on Windows
+    header, body = _split(text, path)
     widget = header.get("widget", [])
     if not isinstance(widget, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("text"), str) for entry in widget

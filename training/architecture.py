@@ -48,7 +48,7 @@ RECOMMENDED_SAMPLER = SamplerDefaults(steps=20, guidance_scale=4.0, scheduler="D
 
 
 def _either(words) -> str:
-    """ "a, b or c"."""
+    """The words as a choice in prose: "a, b or c"."""
     *rest, last = list(words)
     return f"{', '.join(rest)} or {last}"
 

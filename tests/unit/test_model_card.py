@@ -39,6 +39,12 @@ def test_the_summary_is_the_first_paragraph_of_prose(tmp_path):
     assert card.examples == USUAL_CARD.examples  # no `widget` in the header
 
 
+def test_a_card_saved_with_windows_line_endings_reads_the_same(tmp_path):
+    text = "---\nwidget:\n- text: a fox\n---\n\n# m\n\nDraws\nfoxes.\n"
+    (tmp_path / CARD_FILE).write_bytes(text.replace("\n", "\r\n").encode())
+    assert read_model_card(tmp_path) == ModelCard(summary="Draws foxes.", examples=("a fox",))
+
+
 def test_a_card_without_a_header_still_gives_its_summary(tmp_path):
     (tmp_path / CARD_FILE).write_text("# my-model\n\nDraws foxes.\n")
     assert read_model_card(tmp_path) == ModelCard(summary="Draws foxes.")
