@@ -14,6 +14,7 @@ from PIL import Image
 
 from components.notice import render_notice
 from generation.engine import GenerationCancelled
+from generation.metadata import read_parameters
 from service.errors import InvalidRequest, ServiceUnavailable
 from service.generate import ClientContext, GenerationService
 from service.requests import GenerationRequest
@@ -101,10 +102,15 @@ def selected_index(evt: gr.SelectData) -> int:
     return int(evt.index)
 
 
-def selected_image(pngs: list[bytes], index: int) -> Image.Image | None:
-    """The image picked in the gallery, as an upload for another tab (None when empty)."""
+def selected_result(pngs: list[bytes], index: int) -> tuple[Image.Image, str, str]:
+    """The image picked in the gallery, as an upload for another tab, with the prompt and
+    negative prompt that made it. They come from the image's own metadata, not from the
+    prompt boxes, which may have changed since (or hold another image's prompt)."""
     if not pngs:
         raise gr.Error("Generate an image first, then send it.", title="Nothing to send")
-    image = Image.open(io.BytesIO(pngs[min(index, len(pngs) - 1)]))
+    png = pngs[min(index, len(pngs) - 1)]
+    image = Image.open(io.BytesIO(png))
     image.load()
-    return image.convert("RGB")
+    parameters = read_parameters(png)
+    prompt, negative = parameters.get("prompt", ""), parameters.get("negative_prompt", "")
+    return image.convert("RGB"), str(prompt), str(negative)

@@ -88,7 +88,12 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
         wire_terms_gate(app, gate, studio, service)
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(
-                tab, service, tabs, img2img_input, inpaint_input, expose_review_api=tab is text_tab
+                tab,
+                service,
+                tabs,
+                (image_tab, img2img_input),
+                (paint_tab, inpaint_input),
+                expose_review_api=tab is text_tab,
             )
     # A stable URL for the rules, so a notice can link straight to one: /policy#<category>.
     with app.route("Usage policy", POLICY_URL):

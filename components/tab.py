@@ -12,8 +12,8 @@ from components.handlers import (
     cancel_generation,
     request_review,
     review_progress,
-    selected_image,
     selected_index,
+    selected_result,
 )
 from components.results import ResultsPanel
 from generation.job import Mode
@@ -51,11 +51,12 @@ def wire_results(
     tab: GenerationTab,
     service: GenerationService,
     tabs: gr.Tabs,
-    img2img_input: gr.Image,
-    inpaint_input: gr.ImageEditor,
+    img2img: tuple[GenerationTab, gr.Image],
+    inpaint: tuple[GenerationTab, gr.ImageEditor],
     expose_review_api: bool = False,
 ) -> None:
-    """Cancel, Reuse seed, and sending the selected result to another tab."""
+    """Cancel, Reuse seed, and sending the selected result, with the prompts that made it,
+    to the Image to image or Inpaint tab (each given as the tab and its image input)."""
 
     def cancel(request: gr.Request) -> None:
         cancel_generation(service, request)
@@ -86,22 +87,22 @@ def wire_results(
     tab.results.gallery.select(selected_index, None, tab.results.selected, api_visibility="private")
 
     def to_img2img(pngs: list[bytes], index: int):
-        return selected_image(pngs, index), gr.Tabs(selected=Mode.IMAGE_TO_IMAGE.value)
+        image, prompt, negative = selected_result(pngs, index)
+        return image, prompt, negative, gr.Tabs(selected=Mode.IMAGE_TO_IMAGE.value)
 
     def to_inpaint(pngs: list[bytes], index: int):
-        image = selected_image(pngs, index)
+        image, prompt, negative = selected_result(pngs, index)
         editor_value = {"background": image, "layers": [], "composite": image}
-        return editor_value, gr.Tabs(selected=Mode.INPAINT.value)
+        return editor_value, prompt, negative, gr.Tabs(selected=Mode.INPAINT.value)
 
-    tab.results.send_to_img2img.click(
-        to_img2img,
-        [tab.results.pngs, tab.results.selected],
-        [img2img_input, tabs],
-        api_visibility="private",
-    )
-    tab.results.send_to_inpaint.click(
-        to_inpaint,
-        [tab.results.pngs, tab.results.selected],
-        [inpaint_input, tabs],
-        api_visibility="private",
-    )
+    for button, send, (target, target_input) in (
+        (tab.results.send_to_img2img, to_img2img, img2img),
+        (tab.results.send_to_inpaint, to_inpaint, inpaint),
+    ):
+        prompts = [target.controls.prompt, target.controls.negative_prompt]
+        button.click(
+            send,
+            [tab.results.pngs, tab.results.selected],
+            [target_input, *prompts, tabs],
+            api_visibility="private",
+        )

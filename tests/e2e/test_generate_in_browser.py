@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import generate
+from tests.e2e.conftest import generate, set_seed
 
 pytestmark = pytest.mark.e2e
 
@@ -172,3 +172,20 @@ def test_an_image_showing_the_forbidden_symbol_is_redrawn_and_says_so(page, scre
     finally:
         if policies.text != deployed:  # the app is shared with the other browser tests
             policies.apply(policies.draft(deployed), "moderator", "restore the deployed file")
+
+
+def test_a_result_sent_to_image_to_image_brings_its_prompts(page, screenshot):
+    """The next step starts from the picture and the words that made it."""
+    set_seed(page, 1)
+    page.fill("#txt2img-prompt textarea", "a big yellow star at the top left")
+    page.fill("#txt2img-negative textarea", "pink")
+    page.click("#txt2img-generate")
+    page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
+    page.fill("#txt2img-prompt textarea", "typed after the run")  # not what made the image
+    page.get_by_role("button", name="Send to Image to image").first.click()
+    expect(page.locator("#img2img-input img").first).to_be_visible(timeout=10_000)
+    expect(page.locator("#img2img-prompt textarea")).to_have_value(
+        "a big yellow star at the top left", timeout=10_000
+    )
+    expect(page.locator("#img2img-negative textarea")).to_have_value("pink")
+    screenshot("sent-to-image-to-image")
