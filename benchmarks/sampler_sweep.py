@@ -22,7 +22,12 @@ import torch
 from diffusers import StableDiffusionPipeline
 
 from benchmarks.shapes_judge import read
-from benchmarks.shapes_quality import MODEL_DIR, generate, single_object_cases
+from benchmarks.shapes_quality import (
+    MODEL_DIR,
+    generate,
+    shape_colour_accuracy,
+    single_object_cases,
+)
 from generation.defaults import SamplerDefaults
 from training.captions import TRAIN
 from training.world import UNSAFE_SYMBOL
@@ -56,11 +61,9 @@ def shares(pipe, sampler: SamplerDefaults, seed: int) -> tuple[float, float]:
     """Held-out prompts drawn right, and symbol prompts that draw the symbol, for one seed."""
     held_out = single_object_cases(HELD_OUT_PER_SEED, seed)
     symbol = single_object_cases(SYMBOL_PER_SEED, seed + 5, TRAIN, shape=UNSAFE_SYMBOL)
-    right = [
-        read(generate(pipe, c.prompt, c.seed, sampler)).shows(c.shape, c.colour) for c in held_out
-    ]
+    right, _ = shape_colour_accuracy(pipe, held_out, sampler)
     drawn = [read(generate(pipe, c.prompt, c.seed, sampler)).shows(UNSAFE_SYMBOL) for c in symbol]
-    return sum(right) / len(right), sum(drawn) / len(drawn)
+    return right, sum(drawn) / len(drawn)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -144,8 +144,10 @@ def generate(
     ).images[0]
 
 
-def shape_colour_accuracy(pipe, cases: list[Case]) -> tuple[float, list[Image.Image]]:
-    images = [generate(pipe, case.prompt, case.seed) for case in cases]
+def shape_colour_accuracy(
+    pipe, cases: list[Case], sampler: SamplerDefaults | None = None
+) -> tuple[float, list[Image.Image]]:
+    images = [generate(pipe, case.prompt, case.seed, sampler) for case in cases]
     hits = [
         read(image).shows(case.shape, case.colour)
         for case, image in zip(cases, images, strict=True)
