@@ -14,6 +14,7 @@ benchmark's seed 7, so choosing a default cannot tune the reported figures. Per 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         symbol = " / ".join(f"{s:.0%}" for _, s in results)
         name = f"{sampler.scheduler}, {sampler.guidance_scale:g}, {sampler.steps}"
         print(f"{name:<28}  {held_out:<25}  {symbol}", flush=True)
-    print(f"\ncommand: python -m benchmarks.sampler_sweep {' '.join(sys.argv[1:])}".rstrip())
+    print(f"\ncommand: python -m benchmarks.sampler_sweep {shlex.join(sys.argv[1:])}".rstrip())
 
 
 if __name__ == "__main__":
