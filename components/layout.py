@@ -7,6 +7,7 @@ import gradio as gr
 from components.image_to_image import image_to_image_tab
 from components.inpaint import inpaint_tab
 from components.notice import NOTICE_CSS
+from components.results import clear_used_seeds
 from components.review import review_tab
 from components.tab import wire_results
 from components.terms_gate import terms_gate, wire_terms_gate
@@ -86,6 +87,7 @@ def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:
                 )
                 review_tab(desk, service.client_pseudonym)
         wire_terms_gate(app, gate, studio, service)
+        clear_used_seeds(app, [tab.results for tab in (text_tab, image_tab, paint_tab)])
         for tab in (text_tab, image_tab, paint_tab):
             wire_results(
                 tab,

@@ -55,8 +55,13 @@ def results_panel(mode: str) -> ResultsPanel:
             check_review = gr.Button("Check status", size="sm", elem_id=f"{mode}-check-review")
         review_status = gr.Markdown(elem_id=f"{mode}-review-status")
     with gr.Row():
+        # Empty until a run; see `clear_used_seeds`.
         used_seed = gr.Number(
-            label="Seed used", precision=0, interactive=False, elem_id=f"{mode}-used-seed"
+            label="Seed used",
+            precision=0,
+            interactive=False,
+            placeholder="shown after a run",
+            elem_id=f"{mode}-used-seed",
         )
         reuse_seed = gr.Button("Reuse seed", size="sm")
     with gr.Row():
@@ -77,3 +82,13 @@ def results_panel(mode: str) -> ResultsPanel:
         gr.State([]),
         gr.State(0),
     )
+
+
+def clear_used_seeds(app: gr.Blocks, panels: list[ResultsPanel]) -> None:
+    """Empty every "Seed used" box when the page loads.
+
+    Gradio's page shows a Number that starts as None as 0, which reads as "seed 0 was used";
+    a value sent at page load may be None, and then the box shows its placeholder.
+    """
+    seeds = [panel.used_seed for panel in panels]
+    app.load(lambda: [None] * len(seeds), outputs=seeds, api_visibility="private", queue=False)

@@ -12,9 +12,11 @@ pytestmark = pytest.mark.e2e
 
 
 def test_allowed_prompt_shows_an_image_and_the_seed_used(page, screenshot):
+    seed = page.locator("#txt2img-used-seed input")
+    # Before any run the box is empty, not a seed 0 that was never used.
+    assert seed.input_value() == ""
     generate(page, "a red circle on a blue background")
     page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
-    seed = page.locator("#txt2img-used-seed input")
     seed.wait_for(timeout=10_000)
     assert seed.input_value().isdigit()
     screenshot("allowed-prompt")
@@ -189,3 +191,4 @@ def test_a_result_sent_to_image_to_image_brings_its_prompts(page, screenshot):
     )
     expect(page.locator("#img2img-negative textarea")).to_have_value("pink")
     screenshot("sent-to-image-to-image")
+
