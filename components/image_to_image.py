@@ -5,13 +5,14 @@ from __future__ import annotations
 import gradio as gr
 
 from components.controls import action_buttons, prompt_controls, prompt_fields
+from components.edit_examples import IMAGE_TO_IMAGE_EXAMPLES
 from components.handlers import run_generation
 from components.results import results_panel
 from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
 from service.requests import GenerationRequest
-from settings import GenerationLimits
+from settings import EXAMPLES_DIR, GenerationLimits
 
 
 def image_to_image_tab(
@@ -31,6 +32,15 @@ def image_to_image_tab(
                 0, 1, value=0.6, step=0.05, label="Strength (0 keeps the image, 1 redraws it)"
             )
             generate, cancel = action_buttons(Mode.IMAGE_TO_IMAGE.value)
+            gr.Examples(
+                [
+                    [str(EXAMPLES_DIR / example.image), example.prompt, example.strength]
+                    for example in IMAGE_TO_IMAGE_EXAMPLES
+                ],
+                inputs=[image, controls.prompt, strength],
+                label="Try an edit",
+                elem_id="img2img-examples",
+            )
         with gr.Column(scale=1):
             results = results_panel(Mode.IMAGE_TO_IMAGE.value)
 

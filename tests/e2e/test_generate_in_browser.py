@@ -192,3 +192,16 @@ def test_a_result_sent_to_image_to_image_brings_its_prompts(page, screenshot):
     expect(page.locator("#img2img-negative textarea")).to_have_value("pink")
     screenshot("sent-to-image-to-image")
 
+
+def test_an_inpaint_example_brings_its_picture_and_painted_layer_and_runs(page, screenshot):
+    """A newcomer without a picture at hand clicks an example and sees a mask at work."""
+    page.get_by_role("tab", name="Inpaint").click()
+    prompt = "a blue star on a white background"
+    page.locator("#inpaint-examples").get_by_text(prompt).click()
+    expect(page.locator("#inpaint-prompt textarea")).to_have_value(prompt, timeout=10_000)
+    page.click("#inpaint-generate")
+    # Without the painted layer the request is refused ("Paint over the part ...") and the
+    # gallery stays empty.
+    page.wait_for_selector("#inpaint-gallery img", timeout=60_000)
+    expect(page.locator("#inpaint-used-seed input")).not_to_have_value("")
+    screenshot("inpaint-example")
