@@ -28,6 +28,16 @@ class GenerationTab:
     cancel: gr.Button
 
 
+# On a phone the results sit below the controls, so after Generate the progress bar and any
+# notice would appear out of sight. Bring the results' top into view unless it is already in
+# the upper half of the window (as beside the controls on a wide screen).
+SHOW_RESULTS = """() => {
+  const results = document.getElementById("%s");
+  const top = results ? results.getBoundingClientRect().top : 0;
+  if (top < 0 || top > window.innerHeight / 2) results.scrollIntoView({block: "start"});
+}"""
+
+
 def on_generate(
     button: gr.Button,
     handle: Callable[..., object],
@@ -37,6 +47,7 @@ def on_generate(
     concurrency: int,
 ) -> gr.events.Dependency:
     """Every mode's Generate: the same outputs, one pipeline queue, an API named after the mode."""
+    button.click(None, js=SHOW_RESULTS % results.gallery.elem_id, api_visibility="private")
     return button.click(
         handle,
         inputs=inputs,

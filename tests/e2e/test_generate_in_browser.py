@@ -205,3 +205,24 @@ def test_an_inpaint_example_brings_its_picture_and_painted_layer_and_runs(page, 
     page.wait_for_selector("#inpaint-gallery img", timeout=60_000)
     expect(page.locator("#inpaint-used-seed input")).not_to_have_value("")
     screenshot("inpaint-example")
+
+
+def test_on_a_phone_generate_brings_the_results_and_notice_into_view(page):
+    """Below the controls, a notice would otherwise appear out of sight, as if nothing had
+    happened."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.fill("#txt2img-prompt textarea", "a skull and crossbones flag")
+    page.click("#txt2img-generate")
+    notice = page.locator("#txt2img-notice").get_by_text("Blocked:")
+    notice.wait_for(timeout=60_000)
+    expect(notice).to_be_in_viewport()
+
+
+def test_on_a_wide_screen_generate_leaves_the_page_where_it_is(page):
+    """The results are beside the controls; a page that jumps would hide the prompt box.
+    (A laptop-height window, so the page can scroll at all.)"""
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.fill("#txt2img-prompt textarea", "a skull and crossbones flag")
+    page.click("#txt2img-generate")
+    page.locator("#txt2img-notice").get_by_text("Blocked:").wait_for(timeout=60_000)
+    assert page.evaluate("window.scrollY") == 0
