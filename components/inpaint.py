@@ -29,7 +29,13 @@ def inpaint_tab(
                 elem_id="inpaint-editor",
             )
             controls = prompt_controls(limits, Mode.INPAINT.value, service.model.sampler)
-            strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength")
+            strength = gr.Slider(
+                0,
+                1,
+                value=1.0,
+                step=0.05,
+                label="Strength (0 keeps the painted area, 1 redraws it)",
+            )
             with gr.Row():
                 mask_blur = gr.Slider(
                     0, limits.max_mask_blur, value=4, step=1, label="Mask blur (pixels)"
