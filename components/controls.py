@@ -32,13 +32,19 @@ def prompt_fields(*values: object) -> dict[str, object]:
     return dict(zip((field.name for field in fields(PromptControls)), values, strict=True))
 
 
+PICTURE_HINT = "Describe the picture, e.g. a red circle on a blue background"
+
+
 def prompt_controls(
-    limits: GenerationLimits, mode: str, sampler: SamplerDefaults
+    limits: GenerationLimits,
+    mode: str,
+    sampler: SamplerDefaults,
+    prompt_hint: str = PICTURE_HINT,
 ) -> PromptControls:
     """The shared controls; steps, guidance and sampler start where the model recommends."""
     prompt = gr.Textbox(
         label="Prompt",
-        placeholder="Describe the picture, e.g. a red circle on a blue background",
+        placeholder=prompt_hint,
         lines=2,
         max_length=limits.max_prompt_chars,
         elem_id=f"{mode}-prompt",

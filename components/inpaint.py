@@ -28,7 +28,14 @@ def inpaint_tab(
                 brush=gr.Brush(colors=["#ff00ff"], color_mode="fixed"),
                 elem_id="inpaint-editor",
             )
-            controls = prompt_controls(limits, Mode.INPAINT.value, service.model.sampler)
+            # Describing the whole picture tells the model that background will do: into an
+            # empty area the bundled model then paints the asked object far less often.
+            controls = prompt_controls(
+                limits,
+                Mode.INPAINT.value,
+                service.model.sampler,
+                prompt_hint="What goes in the painted area, e.g. a yellow star at the top right",
+            )
             strength = gr.Slider(
                 0,
                 1,

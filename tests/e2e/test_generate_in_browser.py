@@ -3,6 +3,8 @@ both for a prompt that only warns."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -196,6 +198,9 @@ def test_a_result_sent_to_image_to_image_brings_its_prompts(page, screenshot):
 def test_an_inpaint_example_brings_its_picture_and_painted_layer_and_runs(page, screenshot):
     """A newcomer without a picture at hand clicks an example and sees a mask at work."""
     page.get_by_role("tab", name="Inpaint").click()
+    expect(page.locator("#inpaint-prompt textarea")).to_have_attribute(
+        "placeholder", re.compile("What goes in the painted area")
+    )
     prompt = "a blue star on a white background"
     page.locator("#inpaint-examples").get_by_text(prompt).click()
     expect(page.locator("#inpaint-prompt textarea")).to_have_value(prompt, timeout=10_000)
