@@ -2,9 +2,9 @@
 
 Pure numpy and PIL, so it can score the generator without another model. The
 background is the median border colour; objects are connected regions that differ
-from it; each object's colour is the nearest palette colour and its shape is the
-world template (drawn by `training.world`) it overlaps best after both are scaled to
-their bounding boxes.
+from it, split by colour where two objects of different colours touch; each object's
+colour is the nearest palette colour and its shape is the world template (drawn by
+`training.world`) it overlaps best after both are scaled to their bounding boxes.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from training.world import OBJECTS, PALETTE, WorldObject, object_mask
+from training.world import OBJECTS, PALETTE, UNSAFE_SYMBOL, WorldObject, object_mask
 
 ANALYSIS_SIZE = 128  # judge at half resolution: faster, and edge noise matters less
 TEMPLATE_SIZE = 32
 FOREGROUND_DISTANCE = 50.0  # RGB distance from the background that makes a pixel foreground
 MIN_AREA_FRACTION = 0.004  # smaller regions are edge noise, not objects
 MIN_TEMPLATE_IOU = 0.55
+# A region at least this much of each of two palette colours is two objects touching (an
+# inpainted object beside the one that was there), not one object with a blurred rim.
+TOUCHING_COLOUR_SHARE = 0.25
 
 _NAMES = list(PALETTE)
 _COLOURS = np.array([PALETTE[name] for name in _NAMES], dtype=np.float32)
@@ -142,28 +145,59 @@ def classify(mask: np.ndarray) -> tuple[str, float]:
     return shape, scores[shape]
 
 
+def colour_parts(region: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """The connected parts of each palette colour that makes up at least
+    `TOUCHING_COLOUR_SHARE` of a region (none if only one colour does)."""
+    rows, cols = region[:, 0], region[:, 1]
+    colours, counts = np.unique(labels[rows, cols], return_counts=True)
+    major = colours[counts >= TOUCHING_COLOUR_SHARE * len(region)]
+    if len(major) < 2:
+        return []
+    parts = []
+    for colour in major:
+        part = np.zeros(labels.shape, dtype=bool)
+        keep = labels[rows, cols] == colour
+        part[rows[keep], cols[keep]] = True
+        parts.extend(components(part))
+    return parts
+
+
+def detect(region: np.ndarray, array: np.ndarray) -> Detection | None:
+    """The object a region shows, or None if it is too small or matches no world shape."""
+    size = array.shape[0]
+    if len(region) < MIN_AREA_FRACTION * size * size:
+        return None
+    rows, cols = region[:, 0], region[:, 1]
+    region_mask = np.zeros(array.shape[:2], dtype=bool)
+    region_mask[rows, cols] = True
+    shape, iou = classify(region_mask)
+    if iou < MIN_TEMPLATE_IOU:
+        return None
+    colour = nearest_colour(np.median(array[rows, cols], axis=0))
+    box = (cols.min() / size, rows.min() / size, (cols.max() + 1) / size, (rows.max() + 1) / size)
+    return Detection(shape, colour, iou, len(region) / size**2, box)
+
+
 def read(image: Image.Image) -> Reading:
-    """Find the background colour and every object in an image."""
+    """Find the background colour and every object in an image.
+
+    A region that is two objects of different colours touching reads as each of them. A
+    region counts as that only if at least two of its colour parts are objects by
+    themselves (the blended rims inside a small, blurred skull, ink fading into its eye
+    holes, are another palette colour too, but no shape), and if it does not read as the
+    symbol as a whole: the generator often fills a skull's holes with a dark colour, and
+    the bones and the dark part would each pass for a shape.
+    """
     array = pixels(image)
-    mask = foreground_mask(image)
-    size = ANALYSIS_SIZE
+    labels = palette_labels(image)
     objects = []
-    for region in components(mask):
-        if len(region) < MIN_AREA_FRACTION * size * size:
-            continue
-        rows, cols = region[:, 0], region[:, 1]
-        region_mask = np.zeros_like(mask)
-        region_mask[rows, cols] = True
-        shape, iou = classify(region_mask)
-        if iou < MIN_TEMPLATE_IOU:
-            continue
-        colour = nearest_colour(np.median(array[rows, cols], axis=0))
-        box = (
-            cols.min() / size,
-            rows.min() / size,
-            (cols.max() + 1) / size,
-            (rows.max() + 1) / size,
-        )
-        objects.append(Detection(shape, colour, iou, len(region) / size**2, box))
+    for region in components(foreground_mask(image)):
+        parts = [detect(part, array) for part in colour_parts(region, labels)]
+        parts = [part for part in parts if part is not None]
+        whole = detect(region, array)
+        if len(parts) >= 2 and not (whole and whole.shape == UNSAFE_SYMBOL):
+            objects.extend(parts)
+        elif whole:
+            objects.append(whole)
     objects.sort(key=lambda obj: -obj.area)
     return Reading(nearest_colour(background_rgb(array)), tuple(objects))
