@@ -69,11 +69,15 @@ def pixels(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     return np.asarray(rgb, dtype=np.float32)
 
 
-def palette_labels(image: Image.Image) -> np.ndarray:
-    """Index of the nearest palette colour for every pixel, at analysis size."""
-    array = pixels(image)
+def nearest_labels(array: np.ndarray) -> np.ndarray:
+    """Index of the nearest palette colour for every pixel of an analysis-size array."""
     distances = ((array[:, :, None, :] - _COLOURS[None, None]) ** 2).sum(axis=3)
     return distances.argmin(axis=2)
+
+
+def palette_labels(image: Image.Image) -> np.ndarray:
+    """Index of the nearest palette colour for every pixel, at analysis size."""
+    return nearest_labels(pixels(image))
 
 
 def colour_share(image: Image.Image, colour: str) -> float:
@@ -86,11 +90,16 @@ def background_rgb(array: np.ndarray) -> np.ndarray:
     return np.median(border, axis=0)
 
 
-def foreground_mask(image: Image.Image) -> np.ndarray:
-    """Boolean mask of pixels that differ clearly from the background colour."""
-    array = pixels(image)
+def differs_from_background(array: np.ndarray) -> np.ndarray:
+    """Boolean mask of the pixels of an analysis-size array that differ clearly from its
+    background colour."""
     distance = np.sqrt(((array - background_rgb(array)) ** 2).sum(axis=2))
     return distance > FOREGROUND_DISTANCE
+
+
+def foreground_mask(image: Image.Image) -> np.ndarray:
+    """Boolean mask of pixels that differ clearly from the background colour."""
+    return differs_from_background(pixels(image))
 
 
 def components(mask: np.ndarray) -> list[np.ndarray]:
@@ -189,9 +198,9 @@ def read(image: Image.Image) -> Reading:
     the bones and the dark part would each pass for a shape.
     """
     array = pixels(image)
-    labels = palette_labels(image)
+    labels = nearest_labels(array)
     objects = []
-    for region in components(foreground_mask(image)):
+    for region in components(differs_from_background(array)):
         parts = [detect(part, array) for part in colour_parts(region, labels)]
         parts = [part for part in parts if part is not None]
         whole = detect(region, array)
