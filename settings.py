@@ -20,7 +20,6 @@ from safety.ratelimit import RateLimits
 
 REPO_ROOT = Path(__file__).resolve().parent
 BUNDLED_MODEL_DIR = REPO_ROOT / "assets" / "models" / "safecanvas-shapes"
-EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import gradio as gr
 
 from components.controls import action_buttons, prompt_controls, prompt_fields
-from components.edit_examples import IMAGE_TO_IMAGE_EXAMPLES
+from components.edit_examples import edit_examples
 from components.handlers import run_generation
 from components.results import results_panel
 from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
 from service.requests import GenerationRequest
-from settings import EXAMPLES_DIR, GenerationLimits
+from settings import GenerationLimits
 
 
 def image_to_image_tab(
@@ -32,13 +32,12 @@ def image_to_image_tab(
                 0, 1, value=0.6, step=0.05, label="Strength (0 keeps the image, 1 redraws it)"
             )
             generate, cancel = action_buttons(Mode.IMAGE_TO_IMAGE.value)
-            gr.Examples(
-                [
-                    [str(EXAMPLES_DIR / example.image), example.prompt, example.strength]
-                    for example in IMAGE_TO_IMAGE_EXAMPLES
-                ],
-                inputs=[image, controls.prompt, strength],
-                label="Try an edit",
+            edit_examples(
+                service.model.edit_examples.image_to_image,
+                image,
+                lambda example: str(example.image),
+                controls.prompt,
+                strength,
                 elem_id="img2img-examples",
             )
         with gr.Column(scale=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from components.controls import action_buttons, prompt_controls, prompt_fields
-from components.edit_examples import INPAINT_EXAMPLES, editor_value
+from components.edit_examples import edit_examples, editor_value
 from components.handlers import run_generation
 from components.results import results_panel
 from components.tab import GenerationTab, on_generate
@@ -49,13 +49,12 @@ def inpaint_tab(
                 )
                 keep_unmasked = gr.Checkbox(value=True, label="Keep the unpainted area pixel-exact")
             generate, cancel = action_buttons(Mode.INPAINT.value)
-            gr.Examples(
-                [
-                    [editor_value(example), example.prompt, example.strength]
-                    for example in INPAINT_EXAMPLES
-                ],
-                inputs=[editor, controls.prompt, strength],
-                label="Try an edit",
+            edit_examples(
+                service.model.edit_examples.inpaint,
+                editor,
+                editor_value,
+                controls.prompt,
+                strength,
                 elem_id="inpaint-examples",
             )
         with gr.Column(scale=1):

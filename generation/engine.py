@@ -24,6 +24,7 @@ from PIL import Image, ImageFilter
 
 from generation.defaults import USUAL_SAMPLER, SamplerDefaults, read_sampler_defaults
 from generation.devices import select_device
+from generation.edit_examples import NO_EDIT_EXAMPLES, EditExamples, read_edit_examples
 from generation.job import GenerationJob, Mode
 from generation.model_card import USUAL_CARD, ModelCard, read_model_card
 from generation.safety_guidance import safety_guided
@@ -48,6 +49,7 @@ class ModelInfo:
     default_height: int
     sampler: SamplerDefaults = USUAL_SAMPLER
     card: ModelCard = USUAL_CARD
+    edit_examples: EditExamples = NO_EDIT_EXAMPLES
 
 
 def composite_unmasked(
@@ -77,6 +79,7 @@ class DiffusersEngine:
         model_id: str,
         sampler: SamplerDefaults = USUAL_SAMPLER,
         card: ModelCard = USUAL_CARD,
+        edit_examples: EditExamples = NO_EDIT_EXAMPLES,
     ) -> None:
         self._pipelines: dict[Mode, DiffusionPipeline] = {
             Mode.TEXT_TO_IMAGE: text_to_image,
@@ -100,6 +103,7 @@ class DiffusersEngine:
             default_width=sample_size[1] * scale,
             sampler=sampler,
             card=card,
+            edit_examples=edit_examples,
         )
 
     @classmethod
@@ -111,12 +115,13 @@ class DiffusersEngine:
         """
         # A broken file fails before the slow load.
         sampler, card = read_sampler_defaults(model_id), read_model_card(model_id)
+        edit_examples = read_edit_examples(model_id)
         device, dtype = select_device(device)
         pipeline = AutoPipelineForText2Image.from_pretrained(
             model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False
         )
         pipeline.to(device)
-        return cls(pipeline, model_label(model_id), sampler, card)
+        return cls(pipeline, model_label(model_id), sampler, card, edit_examples)
 
     def generate(
         self, job: GenerationJob, on_step: StepCallback | None = None

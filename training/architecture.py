@@ -27,6 +27,7 @@ from transformers import BertModel, BertTokenizer
 
 from generation.defaults import SamplerDefaults, write_sampler_defaults
 from generation.model_card import ModelCard, write_model_card
+from training.example_images import write_example_edits
 from training.world import IMAGE_SIZE, PALETTE, POSITIONS, SHAPES, SIZES
 
 LATENT_CHANNELS = 4
@@ -153,7 +154,8 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
     as float32 unless told otherwise). A component loaded from a work folder would
     record that folder as `_name_or_path`; the bundle keeps no such local path. The
     sampler settings this model is best used with go beside it (`generation/defaults.py`),
-    and so does its card, which the app shows (`generation/model_card.py`).
+    and so does its card, which the app shows (`generation/model_card.py`), and the example
+    edits the app offers (`training/example_images.py`).
     """
     half = StableDiffusionPipeline(
         **{
@@ -175,3 +177,4 @@ def save_pipeline(pipeline: StableDiffusionPipeline, out_dir: Path) -> None:
             config_path.write_text(json.dumps(config, indent=2) + "\n")
     write_sampler_defaults(RECOMMENDED_SAMPLER, out_dir)
     write_model_card(CARD, out_dir, CARD_METADATA)
+    write_example_edits(out_dir)

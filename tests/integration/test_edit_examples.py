@@ -8,10 +8,10 @@ import pytest
 from PIL import Image, ImageFilter
 
 from benchmarks.shapes_judge import read
-from components.edit_examples import IMAGE_TO_IMAGE_EXAMPLES, INPAINT_EXAMPLES, EditExample
+from generation.edit_examples import EditExample, read_edit_examples
 from generation.job import Mode
 from service.requests import GenerationRequest, build_job
-from settings import EXAMPLES_DIR, GenerationLimits
+from settings import BUNDLED_MODEL_DIR, GenerationLimits
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +24,7 @@ ASKED = {
     "a green triangle on a white background": ("triangle", "green"),
 }
 SEEDS = range(4)
+EXAMPLES = read_edit_examples(BUNDLED_MODEL_DIR)
 # A max filter this wide reaches past the edge that the tab's 4-pixel mask blur softens.
 BLUR_REACH = 33
 
@@ -40,18 +41,18 @@ def run(engine, mode: Mode, example: EditExample, seed: int) -> tuple[Image.Imag
         guidance_scale=sampler.guidance_scale,
         scheduler=sampler.scheduler,
         strength=example.strength,
-        image=str(EXAMPLES_DIR / example.image),
-        mask=str(EXAMPLES_DIR / example.mask) if example.mask else None,
+        image=str(example.image),
+        mask=str(example.mask) if example.mask else None,
     )
     job = build_job(request, GenerationLimits(), (256, 256))
     return engine.generate(job)[0], job.init_image
 
 
 def test_every_example_is_checked():
-    assert set(ASKED) == {e.prompt for e in (*IMAGE_TO_IMAGE_EXAMPLES, *INPAINT_EXAMPLES)}
+    assert set(ASKED) == {e.prompt for e in (*EXAMPLES.image_to_image, *EXAMPLES.inpaint)}
 
 
-@pytest.mark.parametrize("example", IMAGE_TO_IMAGE_EXAMPLES, ids=lambda e: e.prompt)
+@pytest.mark.parametrize("example", EXAMPLES.image_to_image, ids=lambda e: e.prompt)
 def test_image_to_image_example_changes_what_it_asks_and_keeps_the_background(engine, example):
     shape, colour = ASKED[example.prompt]
     shown = 0
@@ -62,10 +63,10 @@ def test_image_to_image_example_changes_what_it_asks_and_keeps_the_background(en
     assert shown >= 3, f"{example.prompt!r}: {shape} in {colour} for {shown} of 4 seeds"
 
 
-@pytest.mark.parametrize("example", INPAINT_EXAMPLES, ids=lambda e: e.prompt)
+@pytest.mark.parametrize("example", EXAMPLES.inpaint, ids=lambda e: e.prompt)
 def test_inpaint_example_redraws_the_painted_object_and_keeps_the_rest(engine, example):
     shape, colour = ASKED[example.prompt]
-    layer = Image.open(EXAMPLES_DIR / example.mask)
+    layer = Image.open(example.mask)
     painted = np.asarray(layer)[..., 3] > 0
     near_paint = layer.getchannel("A").filter(ImageFilter.MaxFilter(BLUR_REACH))
     far = np.asarray(near_paint) == 0

@@ -11,6 +11,7 @@ from PIL import Image
 from benchmarks.shapes_judge import read
 from benchmarks.shapes_quality import single_object_cases
 from generation.defaults import USUAL_SAMPLER, read_sampler_defaults
+from generation.edit_examples import NO_EDIT_EXAMPLES, read_edit_examples
 from generation.engine import GenerationCancelled, blur_mask
 from generation.job import GenerationJob, Mode
 from generation.model_card import USUAL_CARD, read_model_card
@@ -120,6 +121,11 @@ def test_the_engine_reports_the_sampler_its_model_folder_recommends(engine):
 def test_the_engine_reports_its_model_folders_card(engine):
     assert engine.info.card == read_model_card(BUNDLED_MODEL_DIR)
     assert engine.info.card.summary and engine.info.card != USUAL_CARD
+
+
+def test_the_engine_reports_its_model_folders_example_edits(engine):
+    assert engine.info.edit_examples == read_edit_examples(BUNDLED_MODEL_DIR)
+    assert engine.info.edit_examples != NO_EDIT_EXAMPLES
 
 
 def test_safety_guidance_steers_the_bundled_model_away_from_the_forbidden_symbol(engine):

@@ -10,6 +10,7 @@ import torch
 from diffusers import AutoPipelineForInpainting, StableDiffusionPipeline, UNet2DConditionModel
 
 from benchmarks.shapes_quality import MODEL_DIR
+from generation.edit_examples import read_edit_examples
 from generation.model_card import read_model_card
 from safety.symbol_detector import SymbolDetector
 from training.architecture import (
@@ -19,6 +20,7 @@ from training.architecture import (
     build_unet,
 )
 from training.diffusion import TrainingSet, train_unet
+from training.example_images import EDIT_EXAMPLES
 from training.train import CONFIGS, main
 from training.world import IMAGE_SIZE
 
@@ -46,6 +48,9 @@ def test_tiny_training_run_writes_a_pipeline_and_a_detector(tmp_path, capsys):
     assert index["requires_safety_checker"] is False
     assert not list(out.rglob("*.bin"))
     assert read_model_card(out) == CARD  # the app's summary and examples for this model
+    edits = read_edit_examples(out)  # and its example edits, pictures included
+    assert len(edits.image_to_image) == len(EDIT_EXAMPLES.image_to_image) > 0
+    assert len(edits.inpaint) == len(EDIT_EXAMPLES.inpaint) > 0
 
     pipe = StableDiffusionPipeline.from_pretrained(out)
     image = pipe(
