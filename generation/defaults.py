@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from generation.model_folder import read_folder_json
 from generation.schedulers import DEFAULT_SCHEDULER, SCHEDULERS, make_scheduler
 
 DEFAULTS_FILE = "sampler_defaults.json"
@@ -59,19 +60,14 @@ def read_sampler_defaults(model_id: str | Path) -> SamplerDefaults:
 
     A broken file stops start-up with a message naming it, rather than being ignored.
     """
-    path = Path(model_id) / DEFAULTS_FILE
-    if not path.is_file():
-        return USUAL_SAMPLER
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(values, dict):
-            raise ValueError("expected a JSON object")
+
+    def parse(values: dict) -> SamplerDefaults:
         unknown = sorted(set(values) - {field.name for field in fields(SamplerDefaults)})
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
         return SamplerDefaults(**values)
-    except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"{path.name} in {Path(model_id).name}: {error}") from error
+
+    return read_folder_json(model_id, DEFAULTS_FILE, parse, USUAL_SAMPLER)
 
 
 def write_sampler_defaults(defaults: SamplerDefaults, model_dir: Path) -> None:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from generation.model_folder import read_folder_json
+
 EDIT_EXAMPLES_FILE = "edit_examples.json"
 MODES = ("image_to_image", "inpaint")
 
@@ -57,22 +59,17 @@ def read_edit_examples(model_id: str | Path) -> EditExamples:
     A broken file, or one naming a picture that is not in the folder, stops start-up with
     a message naming it, as a broken `sampler_defaults.json` does.
     """
-    folder = Path(model_id)
-    path = folder / EDIT_EXAMPLES_FILE
-    if not path.is_file():
-        return NO_EDIT_EXAMPLES
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(values, dict):
-            raise ValueError("expected a JSON object")
+    folder = Path(model_id).resolve()
+
+    def parse(values: dict) -> EditExamples:
         unknown = sorted(set(values) - set(MODES))
         if unknown:
             raise ValueError(f"unknown mode(s): {', '.join(unknown)}; use {', '.join(MODES)}")
         return EditExamples(
-            **{mode: _entries(values.get(mode, []), mode, folder.resolve()) for mode in MODES}
+            **{mode: _entries(values.get(mode, []), mode, folder) for mode in MODES}
         )
-    except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"{EDIT_EXAMPLES_FILE} in {folder.name}: {error}") from error
+
+    return read_folder_json(model_id, EDIT_EXAMPLES_FILE, parse, NO_EDIT_EXAMPLES)
 
 
 def write_edit_examples(examples: EditExamples, model_dir: Path) -> None:
