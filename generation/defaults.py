@@ -25,11 +25,14 @@ DEFAULTS_FILE = "sampler_defaults.json"
 
 @dataclass(frozen=True)
 class SamplerDefaults:
-    """Where the steps, guidance and sampler controls start."""
+    """Where the steps, guidance and sampler controls start, and how hard inpainting points
+    the prompt at the mask (`generation/mask_focus.py`; 0, the usual, leaves it as diffusers
+    does it)."""
 
     steps: int = 20
     guidance_scale: float = 7.0
     scheduler: str = DEFAULT_SCHEDULER
+    inpaint_mask_focus: float = 0.0
 
     def __post_init__(self) -> None:
         if self.scheduler not in SCHEDULERS:
@@ -38,8 +41,10 @@ class SamplerDefaults:
             )
         if not isinstance(self.steps, int) or self.steps < 1:
             raise ValueError(f"steps must be a whole number of at least 1, not {self.steps!r}")
-        if not isinstance(self.guidance_scale, int | float) or self.guidance_scale < 0:
-            raise ValueError(f"guidance_scale must be a number >= 0, not {self.guidance_scale!r}")
+        for name in ("guidance_scale", "inpaint_mask_focus"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, not {value!r}")
 
 
 USUAL_SAMPLER = SamplerDefaults()  # what most Stable Diffusion UIs start at

@@ -26,6 +26,7 @@ from generation.defaults import USUAL_SAMPLER, SamplerDefaults, read_sampler_def
 from generation.devices import select_device
 from generation.edit_examples import NO_EDIT_EXAMPLES, EditExamples, read_edit_examples
 from generation.job import GenerationJob, Mode
+from generation.mask_focus import inpaint_focus
 from generation.model_card import USUAL_CARD, ModelCard, read_model_card
 from generation.safety_guidance import safety_guided
 from generation.schedulers import make_scheduler
@@ -138,7 +139,7 @@ class DiffusersEngine:
                     on_step(step_index + 1, pipe.num_timesteps)
                 return callback_kwargs
 
-            with self._guided(pipeline, job):
+            with self._guided(pipeline, job), self._focused(pipeline, job):
                 images = self._run(pipeline, job, step_end)
         if job.mode is Mode.INPAINT and job.keep_unmasked:
             mask = blur_mask(job.mask, job.mask_blur)
@@ -177,6 +178,20 @@ class DiffusersEngine:
         if job.guidance_scale <= 1:  # no classifier-free batch to take the baseline from
             uncond, _ = pipeline.encode_prompt(job.negative_prompt, device, 1, False)
         return safety_guided(pipeline.unet, job.safety_guidance, concept, uncond)
+
+    def _focused(self, pipeline: DiffusionPipeline, job: GenerationJob):
+        """Mask focus for an inpainting run, at the model's recommended weight (else a no-op)."""
+        if job.mode is not Mode.INPAINT:
+            return nullcontext()
+        return inpaint_focus(
+            pipeline,
+            job.prompt,
+            blur_mask(job.mask, job.mask_blur),
+            self.info.sampler.inpaint_mask_focus,
+            (job.height, job.width),
+            job.num_images,
+            job.guidance_scale,
+        )
 
     def _mode_arguments(self, job: GenerationJob) -> dict[str, object]:
         if job.mode is Mode.IMAGE_TO_IMAGE:

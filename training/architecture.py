@@ -45,7 +45,9 @@ NOISE_SCHEDULE = {
 # seed 7): guidance 4 with DPM++ 2M drew the symbol for 78-85% of symbol prompts and shape
 # and colour for 80-81% of held-out ones; guidance 7-7.5 drew 70-75% and 76-80%, and
 # Euler a at 7 (the usual default) 75% and 77%.
-RECOMMENDED_SAMPLER = SamplerDefaults(steps=20, guidance_scale=4.0, scheduler="DPM++ 2M")
+RECOMMENDED_SAMPLER = SamplerDefaults(
+    steps=20, guidance_scale=4.0, scheduler="DPM++ 2M", inpaint_mask_focus=4.0
+)
 
 
 def _either(words) -> str:

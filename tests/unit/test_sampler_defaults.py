@@ -50,6 +50,8 @@ def test_written_defaults_read_back_the_same(tmp_path):
         (json.dumps({"steps": 2.5}), "steps"),
         (json.dumps({"guidance_scale": -1}), "guidance_scale"),
         (json.dumps({"guidance_scale": "high"}), "guidance_scale"),
+        (json.dumps({"inpaint_mask_focus": -1}), "inpaint_mask_focus"),
+        (json.dumps({"inpaint_mask_focus": True}), "inpaint_mask_focus"),
     ],
 )
 def test_a_broken_recommendation_fails_naming_the_file_and_the_problem(
