@@ -139,18 +139,24 @@ class DiffusersEngine:
                     on_step(step_index + 1, pipe.num_timesteps)
                 return callback_kwargs
 
-            with self._guided(pipeline, job), self._focused(pipeline, job):
-                images = self._run(pipeline, job, step_end)
-        if job.mode is Mode.INPAINT and job.keep_unmasked:
-            mask = blur_mask(job.mask, job.mask_blur)
+            # The softened mask is what the pipeline paints, what focus aims at and what
+            # compositing keeps: blur it once.
+            mask = blur_mask(job.mask, job.mask_blur) if job.mode is Mode.INPAINT else None
+            with self._guided(pipeline, job), self._focused(pipeline, job, mask):
+                images = self._run(pipeline, job, mask, step_end)
+        if mask is not None and job.keep_unmasked:
             images = [composite_unmasked(image, job.init_image, mask) for image in images]
         return images
 
     def _run(
-        self, pipeline: DiffusionPipeline, job: GenerationJob, step_end: Callable[..., dict]
+        self,
+        pipeline: DiffusionPipeline,
+        job: GenerationJob,
+        mask: Image.Image | None,
+        step_end: Callable[..., dict],
     ) -> list[Image.Image]:
         return pipeline(
-            **self._mode_arguments(job),
+            **self._mode_arguments(job, mask),
             prompt=job.prompt,
             negative_prompt=job.negative_prompt or None,
             num_inference_steps=job.steps,
@@ -179,27 +185,27 @@ class DiffusersEngine:
             uncond, _ = pipeline.encode_prompt(job.negative_prompt, device, 1, False)
         return safety_guided(pipeline.unet, job.safety_guidance, concept, uncond)
 
-    def _focused(self, pipeline: DiffusionPipeline, job: GenerationJob):
+    def _focused(self, pipeline: DiffusionPipeline, job: GenerationJob, mask: Image.Image | None):
         """Mask focus for an inpainting run, at the model's recommended weight (else a no-op)."""
-        if job.mode is not Mode.INPAINT:
+        if mask is None:
             return nullcontext()
         return inpaint_focus(
             pipeline,
             job.prompt,
-            blur_mask(job.mask, job.mask_blur),
+            mask,
             self.info.sampler.inpaint_mask_focus,
             (job.height, job.width),
             job.num_images,
             job.guidance_scale,
         )
 
-    def _mode_arguments(self, job: GenerationJob) -> dict[str, object]:
+    def _mode_arguments(self, job: GenerationJob, mask: Image.Image | None) -> dict[str, object]:
         if job.mode is Mode.IMAGE_TO_IMAGE:
             return {"image": job.init_image, "strength": job.strength}
         if job.mode is Mode.INPAINT:
             return {
                 "image": job.init_image,
-                "mask_image": blur_mask(job.mask, job.mask_blur),
+                "mask_image": mask,
                 "strength": job.strength,
             }
         return {}
