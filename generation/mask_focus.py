@@ -92,16 +92,23 @@ class MaskFocusedAttention:
         self._attention = AttnProcessor2_0()
         self._bias: dict[int, torch.Tensor] = {}  # by number of query positions
 
-    def bias(self, queries: int, keys: int) -> torch.Tensor:
+    def bias(
+        self,
+        queries: int,
+        keys: int,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.float32,
+    ) -> torch.Tensor:
         """(batch_rows, queries, keys): weight x the mask's cover of each query's cell, on the
-        word tokens of the focused rows; zero elsewhere."""
+        word tokens of the focused rows; zero elsewhere. Made once per UNet level, on the
+        UNet's device and in its dtype, since every step's attention calls read it."""
         if queries not in self._bias:
             height, width = grid_of(queries, *self._mask.shape)
             cover = F.adaptive_avg_pool2d(self._mask[None, None], (height, width)).reshape(queries)
             words = F.pad(self._words.float(), (0, max(0, keys - len(self._words))))[:keys]
             bias = torch.zeros(self._batch_rows, queries, keys)
             bias[self._batch_rows - self._focused_rows :] = self._weight * cover[:, None] * words
-            self._bias[queries] = bias
+            self._bias[queries] = bias.to(device, dtype)
         return self._bias[queries]
 
     def __call__(
@@ -120,8 +127,11 @@ class MaskFocusedAttention:
             and hidden_states.shape[0] == self._batch_rows
         )
         if own_call:
-            attention_mask = self.bias(hidden_states.shape[1], encoder_hidden_states.shape[1]).to(
-                hidden_states.device, hidden_states.dtype
+            attention_mask = self.bias(
+                hidden_states.shape[1],
+                encoder_hidden_states.shape[1],
+                hidden_states.device,
+                hidden_states.dtype,
             )
         return self._attention(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
 
