@@ -10,6 +10,10 @@ from PIL import Image
 
 from generation.edit_examples import EditExample
 
+# The table's column headers are the inputs' labels, one of them a sentence. Gradio keeps
+# each header on one line, which pushed the prompt and the strength off a phone's screen.
+EDIT_EXAMPLES_CSS = ".edit-examples th { white-space: normal; }"
+
 
 def edit_examples(
     examples: Sequence[EditExample],
@@ -22,12 +26,13 @@ def edit_examples(
     """Clicking an example fills the picture, the prompt and the strength. A model that
     offers none gets no empty table."""
     if examples:
-        gr.Examples(
+        table = gr.Examples(
             [[to_value(example), example.prompt, example.strength] for example in examples],
             inputs=[picture_input, prompt, strength],
             label="Try an edit",
             elem_id=elem_id,
         )
+        table.dataset.elem_classes = ["edit-examples"]  # gr.Examples takes no classes itself
 
 
 def editor_value(example: EditExample) -> dict[str, object]:

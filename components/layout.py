@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from components.edit_examples import EDIT_EXAMPLES_CSS
 from components.image_to_image import image_to_image_tab
 from components.inpaint import inpaint_tab
 from components.notice import NOTICE_CSS
@@ -62,7 +63,7 @@ def theme() -> gr.themes.Base:
 def launch_options() -> dict[str, object]:
     """What `launch()` needs beside the Blocks (Gradio 6 takes `theme`, `head` and `css`
     there)."""
-    return {"theme": theme(), "head": SCROLL_TO_RULE, "css": NOTICE_CSS}
+    return {"theme": theme(), "head": SCROLL_TO_RULE, "css": NOTICE_CSS + EDIT_EXAMPLES_CSS}
 
 
 def build_app(service: GenerationService, settings: Settings) -> gr.Blocks:

@@ -231,3 +231,18 @@ def test_on_a_wide_screen_generate_leaves_the_page_where_it_is(page):
     page.click("#txt2img-generate")
     page.locator("#txt2img-notice").get_by_text("Blocked:").wait_for(timeout=60_000)
     assert page.evaluate("window.scrollY") == 0
+
+
+@pytest.mark.parametrize(("tab", "mode"), [("Image to image", "img2img"), ("Inpaint", "inpaint")])
+def test_on_a_phone_the_edit_examples_show_every_column(page, screenshot, tab, mode):
+    """The headers are the inputs' labels, a sentence long; kept on one line they pushed the
+    prompt and the strength off the screen, and nothing said the table scrolled sideways."""
+    page.get_by_role("tab", name=tab).click()  # first: narrowing the page redraws the tabs
+    page.set_viewport_size({"width": 390, "height": 844})
+    table = page.locator(f"#{mode}-examples table")
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    strength = table.locator("td").nth(2).bounding_box()  # first row, last column
+    assert strength is not None and strength["x"] + strength["width"] <= 390, strength
+    screenshot(f"{mode}-examples-on-a-phone")
