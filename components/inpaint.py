@@ -11,7 +11,7 @@ from components.results import results_panel
 from components.tab import GenerationTab, on_generate
 from generation.job import Mode
 from service.generate import GenerationService
-from service.requests import GenerationRequest
+from service.requests import DEFAULT_MASK_BLUR, GenerationRequest
 from settings import GenerationLimits
 
 
@@ -45,7 +45,11 @@ def inpaint_tab(
             )
             with gr.Row():
                 mask_blur = gr.Slider(
-                    0, limits.max_mask_blur, value=4, step=1, label="Mask blur (pixels)"
+                    0,
+                    limits.max_mask_blur,
+                    value=DEFAULT_MASK_BLUR,
+                    step=1,
+                    label="Mask blur (pixels)",
                 )
                 keep_unmasked = gr.Checkbox(value=True, label="Keep the unpainted area pixel-exact")
             generate, cancel = action_buttons(Mode.INPAINT.value)

@@ -23,6 +23,7 @@ from service.images import ImageSource, fit_size, mask_from_layer, open_upload, 
 from settings import GenerationLimits
 
 MAX_SEED = 2**32 - 1
+DEFAULT_MASK_BLUR = 4  # pixels: what the Inpaint tab starts at
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class GenerationRequest:
     image: ImageSource | None = None
     # An editor layer (painted where alpha > 0) or a plain mask (painted where not black).
     mask: ImageSource | None = None
-    mask_blur: int | float = 4
+    mask_blur: int | float = DEFAULT_MASK_BLUR
     keep_unmasked: bool = True
 
 

@@ -12,7 +12,7 @@ from benchmarks.shapes_judge import read
 from benchmarks.shapes_quality import single_object_cases
 from generation.defaults import USUAL_SAMPLER, read_sampler_defaults
 from generation.edit_examples import NO_EDIT_EXAMPLES, read_edit_examples
-from generation.engine import GenerationCancelled, blur_mask
+from generation.engine import GenerationCancelled
 from generation.job import GenerationJob, Mode
 from generation.model_card import USUAL_CARD, read_model_card
 from generation.safety_guidance import SafetyGuidance
@@ -108,7 +108,7 @@ def test_inpainting_with_compositing_leaves_unmasked_pixels_unchanged(engine, st
     result = engine.generate(
         job(Mode.INPAINT, init_image=start_image, mask=mask, mask_blur=4, keep_unmasked=True)
     )[0]
-    outside = np.asarray(blur_mask(mask, 4)) == 0
+    outside = np.asarray(mask) == 0  # everything not painted, however soft the edge
     assert np.array_equal(pixels(result)[outside], pixels(start_image)[outside])
     assert not np.array_equal(pixels(result)[96:160, 96:160], pixels(start_image)[96:160, 96:160])
 

@@ -14,9 +14,21 @@ def test_compositing_keeps_every_unmasked_pixel_exactly():
     mask = Image.new("L", (32, 32), 0)
     mask.paste(255, (4, 4, 28, 28))
     result = np.asarray(composite_unmasked(generated, original, blur_mask(mask, 2)))
-    untouched = np.asarray(blur_mask(mask, 2)) == 0
-    assert (result[untouched] == np.asarray(original)[untouched]).all()
+    unpainted = np.asarray(mask) == 0
+    assert (result[unpainted] == np.asarray(original)[unpainted]).all()
     assert (result[16, 16] == (1, 2, 3)).all()
+
+
+def test_a_blurred_mask_fades_inside_the_painted_area_and_nowhere_else():
+    """The option "keep the unpainted area pixel-exact" means what was not painted."""
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    blurred = np.asarray(blur_mask(mask, 4))
+    painted = np.asarray(mask) > 0
+    assert (blurred[~painted] == 0).all()
+    assert 0 < blurred[32, 16] < 255  # the painted edge is soft
+    assert blurred[32, 32] == 255  # the middle is fully repainted
+    assert blur_mask(mask, 0) is mask
 
 
 def test_local_model_folders_are_named_without_their_path(tmp_path):
