@@ -193,14 +193,14 @@ class DiffusersEngine:
         return safety_guided(pipeline.unet, job.safety_guidance, concept, uncond)
 
     def _focused(self, pipeline: DiffusionPipeline, job: GenerationJob, mask: Image.Image | None):
-        """Mask focus for an inpainting run, at the model's recommended weight (else a no-op)."""
+        """Mask focus for an inpainting run, at the job's weight (else a no-op)."""
         if mask is None:
             return nullcontext()
         return inpaint_focus(
             pipeline,
             job.prompt,
             mask,
-            self.info.sampler.inpaint_mask_focus,
+            job.mask_focus,
             (job.height, job.width),
             job.num_images,
             job.guidance_scale,

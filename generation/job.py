@@ -38,6 +38,9 @@ class GenerationJob:
     mask: Image.Image | None = None
     mask_blur: int = 0
     keep_unmasked: bool = True
+    # Inpainting: how strongly the prompt's words are pointed at the mask
+    # (`generation/mask_focus.py`); the service sets the model folder's recommendation.
+    mask_focus: float = 0.0
     # Set by the service when the policy asks for a safer drawing; None draws as asked.
     safety_guidance: SafetyGuidance | None = None
 

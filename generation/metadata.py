@@ -36,6 +36,8 @@ def generation_parameters(job: GenerationJob, index: int, model_id: str) -> dict
     if job.mode is Mode.INPAINT:
         parameters["mask_blur"] = job.mask_blur
         parameters["keep_unmasked"] = job.keep_unmasked
+        if job.mask_focus:
+            parameters["mask_focus"] = job.mask_focus  # as safety guidance, below
     if job.safety_guidance is not None:
         # Part of how the image was made: without it the same seed draws another image.
         parameters["safety_guidance"] = job.safety_guidance.concept
@@ -57,6 +59,8 @@ def parameters_text(parameters: dict[str, object]) -> str:
     }
     if "strength" in parameters:
         fields["Denoising strength"] = parameters["strength"]
+    if "mask_focus" in parameters:
+        fields["Mask focus"] = parameters["mask_focus"]
     if "safety_guidance" in parameters:
         fields["Safety guidance"] = parameters["safety_guidance"]
     lines.append(", ".join(f"{key}: {value}" for key, value in fields.items()))

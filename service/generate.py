@@ -156,7 +156,12 @@ class GenerationService:
 
         # 2. Input checks: parameters and uploads, the prompt and negative prompt, then
         #    the uploaded image itself.
-        job = build_job(request, self._limits, (info.default_width, info.default_height))
+        job = build_job(
+            request,
+            self._limits,
+            (info.default_width, info.default_height),
+            mask_focus=info.sampler.inpaint_mask_focus,
+        )
         prompt_verdict = safety.prompt_guard.check(job.prompt, job.negative_prompt)
         timings["prompt_check_s"] = time.perf_counter() - started
         event = _EventDraft(

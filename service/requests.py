@@ -111,8 +111,13 @@ def build_job(
     limits: GenerationLimits,
     default_size: tuple[int, int],
     draw_seed: Callable[[], int] = random_seed,
+    mask_focus: float = 0.0,
 ) -> GenerationJob:
-    """Check every field of `request`; the first problem found is raised as `InvalidRequest`."""
+    """Check every field of `request`; the first problem found is raised as `InvalidRequest`.
+
+    `default_size` and `mask_focus` (for inpainting) are the model's: its folder recommends
+    them, the request does not choose them.
+    """
     prompt = _text(request.prompt, "prompt", limits)
     if not prompt.strip():
         raise InvalidRequest("Write a prompt: describe the picture you want.")
@@ -148,6 +153,7 @@ def build_job(
         mask=mask,
         mask_blur=_whole(request.mask_blur, "Mask blur", 0, limits.max_mask_blur),
         keep_unmasked=bool(request.keep_unmasked),
+        mask_focus=mask_focus if request.mode is Mode.INPAINT else 0.0,
     )
 
 

@@ -110,6 +110,8 @@ def test_inpaint_over_the_api(client, start_png, mask_png):
         editor, *common("a yellow square"), 1.0, 4, True, api_name="/inpaint"
     )
     images = check_gallery(gallery, "inpaint", "a yellow square")
+    # The model folder's recommended mask focus is part of how the image was made.
+    assert read_parameters(gallery[0]["image"])["mask_focus"] == 4.0
     original = Image.open(start_png)
     # Far from the painted corner, the original pixels come back exactly.
     assert images[0].getpixel((200, 200)) == original.getpixel((200, 200))

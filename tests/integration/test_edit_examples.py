@@ -44,7 +44,7 @@ def run(engine, mode: Mode, example: EditExample, seed: int) -> tuple[Image.Imag
         image=str(example.image),
         mask=str(example.mask) if example.mask else None,
     )
-    job = build_job(request, GenerationLimits(), (256, 256))
+    job = build_job(request, GenerationLimits(), (256, 256), mask_focus=sampler.inpaint_mask_focus)
     return engine.generate(job)[0], job.init_image
 
 

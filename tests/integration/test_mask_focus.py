@@ -1,36 +1,23 @@
-"""Mask focus on the bundled model: the engine inpaints the asked object inside the mask more
-often than diffusers' plain inpainting, and leaves everything outside it alone."""
+"""Mask focus on the bundled model: at the weight its folder recommends, the engine inpaints
+the asked object inside the mask more often than diffusers' plain inpainting (weight 0), and
+leaves everything outside it alone."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
-from diffusers import AutoPipelineForText2Image
 
 from benchmarks.shapes_judge import read
 from benchmarks.shapes_quality import inpaint_cases
 from generation.engine import DiffusersEngine
 from generation.job import GenerationJob, Mode
-from settings import BUNDLED_MODEL_DIR
 
 pytestmark = pytest.mark.integration
 
 CASES = inpaint_cases(16, 10)  # the shapes benchmark's first 16 inpainting cases
 
 
-@pytest.fixture(scope="module")
-def plain_engine(engine) -> DiffusersEngine:
-    """The bundled model with its recommendation minus the mask focus."""
-    pipeline = AutoPipelineForText2Image.from_pretrained(
-        BUNDLED_MODEL_DIR, safety_checker=None, requires_safety_checker=False
-    )
-    sampler = dataclasses.replace(engine.info.sampler, inpaint_mask_focus=0.0)
-    return DiffusersEngine(pipeline, "plain", sampler)
-
-
-def inpainted(engine: DiffusersEngine, source, mask, case):
+def inpainted(engine: DiffusersEngine, source, mask, case, focus: float):
     sampler = engine.info.sampler
     job = GenerationJob(
         mode=Mode.INPAINT,
@@ -45,6 +32,7 @@ def inpainted(engine: DiffusersEngine, source, mask, case):
         scheduler=sampler.scheduler,
         init_image=source,
         mask=mask,
+        mask_focus=focus,
     )
     return engine.generate(job)[0]
 
@@ -63,13 +51,14 @@ def test_the_bundled_model_recommends_a_mask_focus(engine):
     assert engine.info.sampler.inpaint_mask_focus > 0
 
 
-def test_mask_focus_draws_the_asked_object_inside_the_mask_more_often(engine, plain_engine):
+def test_mask_focus_draws_the_asked_object_inside_the_mask_more_often(engine):
+    weight = engine.info.sampler.inpaint_mask_focus
     focused = plain = 0
     for source, mask, case in CASES:
-        image = inpainted(engine, source, mask, case)
+        image = inpainted(engine, source, mask, case, weight)
         outside = np.asarray(mask) == 0
         assert np.array_equal(np.asarray(image)[outside], np.asarray(source)[outside])
         focused += drawn_inside(image, mask, case)
-        plain += drawn_inside(inpainted(plain_engine, source, mask, case), mask, case)
+        plain += drawn_inside(inpainted(engine, source, mask, case, 0.0), mask, case)
     assert focused >= plain + 2, (focused, plain)
     assert focused >= 10, (focused, plain)

@@ -44,6 +44,13 @@ def test_plain_png_has_no_parameters():
     assert read_parameters(buffer.getvalue()) == {}
 
 
+def test_an_inpainting_mask_focus_is_part_of_how_an_image_was_made():
+    parameters = generation_parameters(replace(job(Mode.INPAINT), mask_focus=4.0), 0, "shapes")
+    assert parameters["mask_focus"] == 4.0
+    assert "Mask focus: 4.0" in parameters_text(parameters)
+    assert "mask_focus" not in generation_parameters(job(Mode.INPAINT), 0, "shapes")
+
+
 def test_safety_guidance_is_part_of_how_an_image_was_made():
     guided = replace(job(), safety_guidance=SafetyGuidance("skull and crossbones"))
     parameters = generation_parameters(guided, 0, "shapes")

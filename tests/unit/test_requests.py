@@ -176,3 +176,13 @@ def test_mask_is_resized_with_the_image():
     job = build_job(request, GenerationLimits(max_side=512), DEFAULT_SIZE)
     assert job.mask.size == job.init_image.size == (512, 512)
     assert job.mask.getbbox() == (0, 0, 256, 256)
+
+
+def test_only_inpainting_jobs_take_the_models_mask_focus():
+    image = Image.new("RGB", (256, 256), "white")
+    inpaint = GenerationRequest(mode=Mode.INPAINT, prompt="x", image=image, mask=mask_layer())
+    edit = GenerationRequest(mode=Mode.IMAGE_TO_IMAGE, prompt="x", image=image)
+    assert build_job(inpaint, LIMITS, DEFAULT_SIZE, mask_focus=4.0).mask_focus == 4.0
+    assert build_job(edit, LIMITS, DEFAULT_SIZE, mask_focus=4.0).mask_focus == 0.0
+    assert build_job(text_request(), LIMITS, DEFAULT_SIZE, mask_focus=4.0).mask_focus == 0.0
+    assert build(inpaint).mask_focus == 0.0  # a model that recommends none
