@@ -37,7 +37,8 @@ def generation_parameters(job: GenerationJob, index: int, model_id: str) -> dict
         parameters["mask_blur"] = job.mask_blur
         parameters["keep_unmasked"] = job.keep_unmasked
         if job.mask_focus:
-            parameters["mask_focus"] = job.mask_focus  # as safety guidance, below
+            # Part of how the image was made, like safety guidance below.
+            parameters["mask_focus"] = job.mask_focus
     if job.safety_guidance is not None:
         # Part of how the image was made: without it the same seed draws another image.
         parameters["safety_guidance"] = job.safety_guidance.concept
