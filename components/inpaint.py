@@ -50,6 +50,7 @@ def inpaint_tab(
                     value=DEFAULT_MASK_BLUR,
                     step=1,
                     label="Mask blur (pixels)",
+                    info="Softens the edge inside the painted area",
                 )
                 keep_unmasked = gr.Checkbox(value=True, label="Keep the unpainted area pixel-exact")
             generate, cancel = action_buttons(Mode.INPAINT.value)
