@@ -242,9 +242,9 @@ def inpaint_quality(inpaint, count: int, seed: int, focus: float | None = None) 
     original put back wherever nothing was painted."""
     sampler = recommended_sampler(inpaint.name_or_path)
     weight = sampler.inpaint_mask_focus if focus is None else focus
+    size = (IMAGE_SIZE, IMAGE_SIZE)
     placed, shaped, raw_change, kept_change = [], [], [], []
     for source, mask, case in inpaint_cases(count, seed):
-        size = (IMAGE_SIZE, IMAGE_SIZE)
         soft = blur_mask(mask, DEFAULT_MASK_BLUR)
         with inpaint_focus(inpaint, case.prompt, soft, weight, size, 1, sampler.guidance_scale):
             raw = generate(inpaint, case.prompt, case.seed, image=source, mask_image=soft)
