@@ -81,8 +81,8 @@ def prompt_controls(
 
 
 def action_buttons(mode: str) -> tuple[gr.Button, gr.Button]:
-    """Generate and Cancel, side by side."""
+    """Generate and Cancel, side by side; Cancel starts off (see `components.tab.on_generate`)."""
     with gr.Row():
         generate = gr.Button("Generate", variant="primary", elem_id=f"{mode}-generate")
-        cancel = gr.Button("Cancel", variant="stop")
+        cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id=f"{mode}-cancel")
     return generate, cancel

@@ -36,15 +36,19 @@ def client_context(request: gr.Request | None) -> ClientContext:
     )
 
 
+#: `run_generation`'s six outputs, each left as it was.
+KEEP_RESULTS = tuple(gr.skip() for _ in range(6))
+
+
 def run_generation(
     service: GenerationService,
     generation_request: GenerationRequest,
     request: gr.Request | None,
     progress: gr.Progress,
-) -> tuple[GalleryItems, int | None, str, str, list[bytes], int]:
+) -> tuple[GalleryItems, int | None, str, str, list[bytes], int] | tuple[dict, ...]:
     """Gallery items, the seed used, the notice (HTML, empty when none), the reference id
     of a refused or flagged request (for review), the PNGs behind the gallery, and the
-    selected index."""
+    selected index; `KEEP_RESULTS` when the person cancelled."""
     progress(0, desc="Starting")
 
     def on_progress(done: int, total: int, doing: str) -> None:
@@ -57,7 +61,11 @@ def run_generation(
     except ServiceUnavailable as error:
         raise gr.Error(str(error), title="Temporarily unavailable") from None
     except GenerationCancelled:
-        raise gr.Error("Generation cancelled.", title="Cancelled") from None
+        # Not an error: say so in a toast and leave the previous results in place. (When
+        # Gradio's own cancelling of the event reaches the page first, it still marks the
+        # outputs with its red "Error"; that is Gradio's drawing, not this reply.)
+        gr.Info("Generation cancelled.", title="Cancelled")
+        return KEEP_RESULTS
     items = [(result.to_pil(), f"seed {result.seed}") for result in outcome.images]
     notice = render_notice(outcome.notice)
     reviewable = outcome.reference_id if outcome.notice and outcome.notice.reference_id else ""

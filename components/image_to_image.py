@@ -72,6 +72,7 @@ def image_to_image_tab(
 
     event = on_generate(
         generate,
+        cancel,
         handle,
         [image, *controls.inputs(), strength],
         results,

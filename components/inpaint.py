@@ -101,6 +101,7 @@ def inpaint_tab(
 
     event = on_generate(
         generate,
+        cancel,
         handle,
         [editor, *controls.inputs(), strength, mask_blur, keep_unmasked],
         results,

@@ -40,15 +40,24 @@ SHOW_RESULTS = """() => {
 
 def on_generate(
     button: gr.Button,
+    cancel: gr.Button,
     handle: Callable[..., object],
     inputs: list[gr.components.Component],
     results: ResultsPanel,
     mode: Mode,
     concurrency: int,
 ) -> gr.events.Dependency:
-    """Every mode's Generate: the same outputs, one pipeline queue, an API named after the mode."""
+    """Every mode's Generate: the same outputs, one pipeline queue, an API named after the mode.
+
+    Cancel can be pressed only while a generation runs: a live red button beside Generate
+    with nothing to stop looks as if something were running. It is switched on outside
+    the queue, so it responds at once even while other people's jobs wait, and off again
+    when the generation ends, however it ends."""
     button.click(None, js=SHOW_RESULTS % results.gallery.elem_id, api_visibility="private")
-    return button.click(
+    started = button.click(
+        lambda: gr.Button(interactive=True), outputs=cancel, queue=False, api_visibility="private"
+    )
+    event = started.then(
         handle,
         inputs=inputs,
         outputs=results.outputs(),
@@ -56,6 +65,13 @@ def on_generate(
         concurrency_limit=concurrency,
         concurrency_id="pipeline",
     )
+    event.then(cancel_off, outputs=cancel, queue=False, api_visibility="private")
+    return event
+
+
+def cancel_off() -> gr.Button:
+    """Cancel greyed out again: there is nothing left to stop."""
+    return gr.Button(interactive=False)
 
 
 def wire_results(
@@ -69,10 +85,11 @@ def wire_results(
     """Cancel, Reuse seed, and sending the selected result, with the prompts that made it,
     to the Image to image or Inpaint tab (each given as the tab and its image input)."""
 
-    def cancel(request: gr.Request) -> None:
+    def cancel(request: gr.Request) -> gr.Button:
         cancel_generation(service, request)
+        return cancel_off()
 
-    tab.cancel.click(cancel, cancels=[tab.event], api_visibility="private")
+    tab.cancel.click(cancel, outputs=tab.cancel, cancels=[tab.event], api_visibility="private")
     tab.results.reuse_seed.click(
         lambda seed: seed, tab.results.used_seed, tab.controls.seed, api_visibility="private"
     )

@@ -74,6 +74,7 @@ def text_to_image_tab(
 
     event = on_generate(
         generate,
+        cancel,
         handle,
         [*controls.inputs(), width, height],
         results,

@@ -246,3 +246,34 @@ def test_on_a_phone_the_edit_examples_show_every_column(page, screenshot, tab, m
     strength = table.locator("td").nth(2).bounding_box()  # first row, last column
     assert strength is not None and strength["x"] + strength["width"] <= 390, strength
     screenshot(f"{mode}-examples-on-a-phone")
+
+
+def set_slider(page, label: str, value: int) -> None:
+    """Type `value` into the number box of the shown slider labelled `label`."""
+    box = page.locator(f'input[aria-label="number input for {label}"]').locator("visible=true")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_cancel_is_live_only_while_a_generation_runs_and_stops_it(page, screenshot):
+    cancel = page.locator("#txt2img-cancel")
+    expect(cancel).to_be_disabled()
+    set_seed(page, 1)
+    # The longest job the tab allows, so that it is still running when Cancel is pressed.
+    for label, value in (("Steps", 100), ("Images", 4), ("Width", 1024), ("Height", 1024)):
+        set_slider(page, label, value)
+    page.fill("#txt2img-prompt textarea", "a red circle on a blue background")
+    page.click("#txt2img-generate")
+    expect(cancel).to_be_enabled(timeout=10_000)
+    results = page.locator("#txt2img-gallery")
+    expect(results).to_contain_text("steps", timeout=60_000)  # the progress bar: it runs
+    cancel.click()
+    expect(cancel).to_be_disabled(timeout=30_000)
+    assert results.locator("img").count() == 0
+    screenshot("cancelled")
+    # The pipeline is free again: a short job runs, and Cancel is off once it is done.
+    for label, value in (("Steps", 20), ("Images", 1), ("Width", 256), ("Height", 256)):
+        set_slider(page, label, value)
+    page.click("#txt2img-generate")
+    page.wait_for_selector("#txt2img-gallery img", timeout=60_000)
+    expect(cancel).to_be_disabled(timeout=10_000)
