@@ -181,6 +181,10 @@ NEEDS_CONTEXT = [
     ("a tortured artist painting alone in his attic", True),
     ("all fags should burn in hell", False),
     ("a man fucking a woman on the bed, explicit", False),
+    ("a couple fucking on the beach", False),
+    ("two women in stockings are getting fucked by a doctor", False),
+    ("a fucking huge dragon breathing fire", True),
+    ("a coffee mug that says fuck mondays", True),
     ("hardcore sex between two naked women", False),
 ]
 

@@ -141,6 +141,41 @@ def test_a_plain_term_beside_a_needs_context_one_is_reported_in_full(check):
     assert {f.check for f in findings} == {"keywords", "keywords-in-context"}
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "two women in stockings are getting fucked by a doctor",
+        "a couple fucking on the beach",
+        "a man fucking her in a car",
+        "a w0man g3tting fuck3d on a sofa",
+        "a nurse being f u c k e d",
+    ],
+)
+def test_phrases_that_name_the_act_count_in_full(check, prompt):
+    """The classifier scores some of these below sexual content's warn threshold ("a couple
+    fucking on the beach": 0.46), and the needs-context "fuck" alone only warns."""
+    assert ("keywords", "sexual") in {(f.check, f.category) for f in check.check(normalize(prompt))}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a fucking huge dragon",
+        "a fucking awesome sports car",
+        "a sign that says fuck off",
+        "we are so fucked, a cartoon of a sinking ship",
+        "a rusty old truck that is completely fucked",
+    ],
+)
+def test_intensifiers_and_insults_still_need_context(check, prompt):
+    assert {f.check for f in check.check(normalize(prompt))} == {"keywords-in-context"}
+
+
+def test_fucked_in_the_head_is_an_idiom_not_a_scene(check):
+    findings = check.check(normalize("most gun dealers are seriously fucked in the head"))
+    assert {f.check for f in findings} == {"keywords-in-context"}
+
+
 def test_needs_context_terms_count_in_full_in_negative_prompts(check):
     (finding,) = check.check_negative(normalize("fags"))
     assert (finding.check, finding.category) == ("negative-keywords", "hate")
