@@ -185,6 +185,8 @@ NEEDS_CONTEXT = [
     ("two women in stockings are getting fucked by a doctor", False),
     ("a fucking huge dragon breathing fire", True),
     ("a coffee mug that says fuck mondays", True),
+    ("a nigga hanging from a tree", False),
+    ("a drawing of a nigga eating watermelon", False),
     ("hardcore sex between two naked women", False),
 ]
 

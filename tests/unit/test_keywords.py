@@ -176,6 +176,24 @@ def test_fucked_in_the_head_is_an_idiom_not_a_scene(check):
     assert {f.check for f in findings} == {"keywords-in-context"}
 
 
+@pytest.mark.parametrize(
+    ("prompt", "needs_context"),
+    [
+        ("a nigga hanging from a tree", False),
+        ("n1ggas in chains, cartoon", False),
+        ("a faggot getting beaten up", False),
+        ("he smoked a fag outside the pub", True),
+        ("a plate of faggots and mash", True),
+    ],
+)
+def test_slurs_count_in_full_and_everyday_words_need_context(check, prompt, needs_context):
+    """The classifier misses hate in short prompts around a slur, so only words with an
+    everyday meaning (cigarettes, a dish) wait for its support."""
+    (finding,) = check.check(normalize(prompt))
+    assert finding.category == "hate"
+    assert (finding.check == "keywords-in-context") is needs_context
+
+
 def test_needs_context_terms_count_in_full_in_negative_prompts(check):
     (finding,) = check.check_negative(normalize("fags"))
     assert (finding.check, finding.category) == ("negative-keywords", "hate")
