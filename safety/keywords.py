@@ -7,7 +7,7 @@ allowlist of known traps ("sex on the beach", "breast cancer") cancels matches
 that lie inside a harmless phrase.
 
 Some words are harmful in one sentence and everyday in the next: "fuck" as an
-intensifier, "fags" for cigarettes, slurs that their targets have reclaimed. A
+intensifier, "fags" for cigarettes, "faggots" for the dish. A
 trailing `?` marks such a term as needing context: its hits are reported by a
 separate check, and the guard applies the category's action only when the
 classifier also finds the prompt harmful.
