@@ -160,7 +160,9 @@ class KeywordMatcher:
         spellings = [(term.text, term) for term in terms]
         spellings += [(masked, term) for term in terms for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
-        allowed = (normalize(phrase).leet for phrase in allowed_phrases)
+        # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
+        # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
+        allowed = {view for phrase in allowed_phrases for view in normalize(phrase).views.values()}
         self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
 
     def find(self, text: NormalizedText) -> list[Match]:
@@ -246,7 +248,7 @@ class KeywordCheck:
         negative_matcher: KeywordMatcher,
         stand_ins: StandIns | None = None,
     ) -> None:
-        self._prompt = prompt_matcher
+        self.prompt_matcher = prompt_matcher  # public for audits of the lists
         self._negative = negative_matcher
         self._stand_ins = stand_ins or StandIns(())
 
@@ -255,7 +257,7 @@ class KeywordCheck:
         return self._stand_ins.rewrite(prompt.readable)
 
     def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
-        return findings_from_matches(self._prompt.find(prompt), self.name, self.context_name)
+        return findings_from_matches(self.prompt_matcher.find(prompt), self.name, self.context_name)
 
     def check_negative(self, negative_prompt: NormalizedText) -> tuple[Finding, ...]:
         """Negative prompts are scanned for steering terms ("clothes" asks for nudity) and,

@@ -37,6 +37,7 @@ _SPACED_LETTERS = re.compile(
 )
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
 _ANY_RUN = re.compile(r"([a-z])\1+")
+_LETTERS = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class NormalizedText:
     """The views of one prompt, each plain lower-case ASCII words joined by single spaces.
 
     `plain` undoes Unicode tricks, spacing and stretched letters; `leet` also reads
-    digits and symbols as letters; `squeezed` also drops every doubled letter;
-    `transliterated` reads non-Latin scripts phonetically instead of folding
-    look-alikes; `masked` is `leet` with the asterisks inside words kept, for
+    digits and symbols as letters; `squeezed` also drops every doubled letter, except
+    in known words; `transliterated` reads non-Latin scripts phonetically instead of
+    folding look-alikes; `masked` is `leet` with the asterisks inside words kept, for
     matchers that know which letters a mask may hide. `views` names the distinct
     ones, for matchers that try them all.
     """
@@ -201,13 +202,30 @@ def join_spaced_letters(text: str) -> str:
 
 
 def shorten_runs(words: str) -> str:
-    """Cut letters repeated three or more times to two ("nuuuude" -> "nuude")."""
-    return _LONG_RUN.sub(r"\1\1", words)
+    """Cut letters repeated three or more times to two ("nuuuude" -> "nuude").
+
+    A word of one letter repeated ("xxx", "zzz") is not a stretched word: it keeps three
+    letters, so "xxxxx" reads as "xxx" and the roman numeral "xx" stays apart from it.
+    """
+    return _LONG_RUN.sub(_cut_run, words)
+
+
+def _cut_run(run: re.Match[str]) -> str:
+    text, start, end = run.string, run.start(), run.end()
+    whole_word = (start == 0 or not text[start - 1].isalnum()) and (
+        end == len(text) or not text[end].isalnum()
+    )
+    return run.group(1) * (3 if whole_word else 2)
 
 
 def squeeze_runs(words: str) -> str:
-    """Cut every repeated letter to one ("nuude" -> "nude", "sexxx" -> "sex")."""
-    return _ANY_RUN.sub(r"\1", words)
+    """Cut every repeated letter to one ("nuude" -> "nude", "sexxx" -> "sex"), except in
+    known words: squeezing undoes stretched spellings, it must not turn one word into
+    another ("seeks" is not "seks", the Russian word for sex)."""
+    known = known_words()
+    return _LETTERS.sub(
+        lambda m: m.group() if m.group() in known else _ANY_RUN.sub(r"\1", m.group()), words
+    )
 
 
 def _words_view(text: str) -> str:

@@ -61,10 +61,26 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "nude lipstick on a vanity table",
         "an analysis of the data",
         "a therapist in her office",
+        "a pair of nude heels on a shelf",
+        "a rooster cock crowing at dawn",
+        "a knight who seeks the holy grail",
+        "a clock face with the roman numeral XX",
     ],
 )
 def test_known_traps_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
+
+
+def test_each_allowed_phrase_alone_passes_in_every_view(check, policy):
+    """Squeezed, "nude heels" reads "nude hels": the trap must be recognised there too."""
+    for phrase in read_term_lines(policy.assets_dir / policy.allowlist):
+        prompt = normalize(phrase)
+        partial = [
+            m.term.text
+            for m in check.prompt_matcher.find(prompt)
+            if (m.start, m.end) != (0, len(prompt.views[m.view]))
+        ]
+        assert partial == [], phrase
 
 
 def test_a_match_shorter_than_the_allowed_phrase_is_cancelled_but_not_an_equal_one(check):
@@ -240,6 +256,12 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
 )
 def test_place_names_that_spell_a_slur_once_normalised_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
+
+
+def test_a_word_of_one_repeated_letter_is_not_shortened_into_another(check):
+    assert categories(check, "an XXX rated film") == {"sexual"}
+    assert categories(check, "an XXXXX rated film") == {"sexual"}
+    assert categories(check, "Super Bowl XX") == set()
 
 
 def stand_ins(*names: str) -> StandIns:

@@ -105,6 +105,17 @@ def test_repeated_letters_are_shortened_and_squeezed():
     assert normalize("nuuuude").squeezed == "nude"
 
 
+def test_a_word_of_one_repeated_letter_keeps_three():
+    assert shorten_runs("xxxxx xxx xx zzzz") == "xxx xxx xx zzz"
+    assert normalize("an XXXX film").plain == "an xxx film"
+
+
+def test_squeezing_leaves_known_words_alone():
+    """ "seeks" squeezed would read "seks", the Russian word for sex."""
+    assert squeeze_runs("a knight who seeks the grail") == "a knight who seeks the grail"
+    assert normalize("seeks nuuude").squeezed == "seeks nude"
+
+
 def test_lone_surrogates_and_invalid_bytes_become_replacement_characters():
     assert coerce_text("a\ud800b") == "a\ufffdb"
     assert coerce_text(b"a\xffb") == "a\ufffdb"
