@@ -63,6 +63,11 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "a therapist in her office",
         "a pair of nude heels on a shelf",
         "a rooster cock crowing at dawn",
+        "a maine coon cat asleep on a sofa",
+        "a coon hound in the woods",
+        "a knight with a chink in his armour",
+        "a chink of light through the curtains",
+        "the queen's annus horribilis",
         "a knight who seeks the holy grail",
         "a clock face with the roman numeral XX",
     ],
@@ -256,6 +261,12 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
 )
 def test_place_names_that_spell_a_slur_once_normalised_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
+
+
+@pytest.mark.parametrize("prompt", ["a coon eating watermelon", "a chink eating rice"])
+def test_slurs_whose_everyday_uses_are_allowlisted_still_count_in_full(check, prompt):
+    [finding] = check.check(normalize(prompt))
+    assert (finding.category, finding.check) == ("hate", check.name)
 
 
 def test_a_word_of_one_repeated_letter_is_not_shortened_into_another(check):

@@ -1,0 +1,77 @@
+"""The shipped blocklists against the 100,000 most frequent English words (wordfreq).
+
+The matcher reads leetspeak and undoes stretched letters, so an entry can block a word
+that nobody wrote into a list: "c00n" read as "coon" blocked "a maine coon cat", "xxx"
+shortened to "xx" blocked "the roman numeral XX", and "seeks" squeezed to "seks"
+blocked "a knight who seeks the holy grail". An everyday word may be blocked only by an
+entry written as that very word, where a reviewer of the list can see it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from wordfreq import top_n_list
+
+from safety.keywords import KeywordMatcher, build_keyword_check, parse_terms, read_term_lines
+from safety.normalize import normalize, to_words
+from safety.verdict import Action
+
+EVERYDAY_WORDS = top_n_list("en", 100_000)
+# Words that appear only inside a fixed phrase, which is checked in their place.
+CHECKED_IN_THEIR_PHRASE = {"annus": "annus horribilis"}
+
+
+def as_written(entry: str) -> str:
+    """An entry in words, without its `?` and `*` marks, and otherwise as the list spells it."""
+    return to_words(entry.removesuffix("?").rstrip("*").lower())
+
+
+def entries(policy, category) -> list[str]:
+    listed = policy.assets_dir / category.blocklist if category.blocklist else None
+    return [*(read_term_lines(listed) if listed else []), *category.keywords]
+
+
+def hidden_hits(matcher: KeywordMatcher, written: dict[str, set[str]], text: str) -> list[str]:
+    """Full-count hits in the categories of `written`, unless an entry of the category
+    spells the very words of `text` that it matched."""
+    prompt = normalize(text)
+    matches = [
+        match
+        for match in matcher.find(prompt)
+        if match.term.category in written and not match.term.needs_context
+    ]
+    spelled = {
+        match.term.category
+        for match in matches
+        if match.view == "plain"
+        and prompt.plain[match.start : match.end] in written[match.term.category]
+    }
+    return [
+        f'"{text}" -> "{match.term.text}" ({match.term.category}, {match.view} view)'
+        for match in matches
+        if match.term.category not in spelled
+    ]
+
+
+def test_no_everyday_word_is_blocked_by_an_entry_written_otherwise(policy):
+    """Categories that act on their own; context categories (public figures, minors) act
+    only beside another finding."""
+    written = {
+        category.id: {as_written(entry) for entry in entries(policy, category)}
+        for category in policy.categories
+        if category.action is not Action.ALLOW
+    }
+    matcher = build_keyword_check(policy).prompt_matcher
+    hits = [
+        hit
+        for word in EVERYDAY_WORDS
+        for hit in hidden_hits(matcher, written, CHECKED_IN_THEIR_PHRASE.get(word, word))
+    ]
+    assert hits == []
+
+
+@pytest.mark.parametrize(("entry", "word"), [("c00n", "coon"), ("ch1nk", "chink"), ("xxxx", "xxx")])
+def test_the_audit_finds_an_everyday_word_behind_a_disguised_entry(entry, word):
+    matcher = KeywordMatcher(parse_terms([entry], "hate"))
+    assert hidden_hits(matcher, {"hate": {as_written(entry)}}, word)
+    assert not hidden_hits(matcher, {"hate": {word}}, word)
