@@ -40,13 +40,15 @@ class BlocklistError(RuntimeError):
 
 @dataclass(frozen=True)
 class Term:
-    """One blocklist entry, normalised; `prefix` terms also match longer words, and
-    `needs_context` terms count in full only when the classifier agrees."""
+    """One blocklist entry, normalised; `prefix` terms also match longer words,
+    `needs_context` terms count in full only when the classifier agrees, and `unspaced`
+    terms (in a script written without spaces, "裸体") match anywhere in a run of it."""
 
     text: str
     category: str
     prefix: bool = False
     needs_context: bool = False
+    unspaced: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,16 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
                 f'{category}: "{line}" has an asterisk inside; write the word in full, '
                 "masked spellings are matched anyway"
             )
-        text = normalize(entry.rstrip("*")).leet
+        normalized = normalize(entry.rstrip("*"))
+        unspaced = bool(normalized.unspaced)
+        if unspaced and (
+            " " in normalized.unspaced or any(c.isascii() and c.isalnum() for c in entry)
+        ):
+            raise BlocklistError(
+                f'{category}: "{line}" mixes a script written without spaces with another; '
+                "list each part on its own line"
+            )
+        text = normalized.unspaced if unspaced else normalized.leet
         if not text:
             continue
         # "n1ggas" and "niggas?" are one term once normalised; if only one were marked,
@@ -94,7 +105,15 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
                 f'{category}: "{earlier[1]}" and "{line}" are the same term ("{text}") once '
                 'normalised; mark both or neither with "?"'
             )
-        terms.append(Term(text, category, prefix=prefix, needs_context=needs_context))
+        terms.append(
+            Term(
+                text,
+                category,
+                prefix=prefix and not unspaced,
+                needs_context=needs_context,
+                unspaced=unspaced,
+            )
+        )
     return terms
 
 
@@ -137,14 +156,17 @@ def _automaton(phrases: Iterable[tuple[str, object]]) -> ahocorasick.Automaton:
 
 
 def _whole_word_hits(
-    automaton: ahocorasick.Automaton, text: str, *, prefix_ok: bool
+    automaton: ahocorasick.Automaton, text: str, *, prefix_ok: bool, anywhere: bool = False
 ) -> Iterator[tuple[int, int, tuple[object, ...]]]:
-    """Yield (start, end, payloads) of hits that begin and end on word boundaries."""
+    """Yield (start, end, payloads) of hits that begin and end on word boundaries, or of
+    every hit where the script has no word boundaries to respect (`anywhere`)."""
     if len(automaton) == 0:
         return
     for last, (length, payloads) in automaton.iter(text):
         start, end = last - length + 1, last + 1
-        if start > 0 and text[start - 1] != " ":
+        if anywhere:
+            yield start, end, payloads
+        elif start > 0 and text[start - 1] != " ":
             continue
         if end == len(text) or text[end] == " ":
             yield start, end, payloads
@@ -157,21 +179,39 @@ class KeywordMatcher:
 
     def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
         terms = list(terms)
-        spellings = [(term.text, term) for term in terms]
-        spellings += [(masked, term) for term in terms for masked in masked_spellings(term.text)]
+        spaced = [term for term in terms if not term.unspaced]
+        spellings = [(term.text, term) for term in spaced]
+        spellings += [(masked, term) for term in spaced for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
+        self._unspaced_terms = _automaton((term.text, term) for term in terms if term.unspaced)
+        normalized = [normalize(phrase) for phrase in allowed_phrases]
         # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
         # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
-        allowed = {view for phrase in allowed_phrases for view in normalize(phrase).views.values()}
+        allowed = {view for phrase in normalized for view in phrase.views.values()}
         self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
+        unspaced = {phrase.unspaced for phrase in normalized if phrase.unspaced}
+        self._allowed_unspaced = _automaton((phrase, phrase) for phrase in unspaced)
 
     def find(self, text: NormalizedText) -> list[Match]:
         """Every term found in any view of `text`, minus those inside an allowed phrase."""
+        searches = [(name, view, self._terms, self._allowed) for name, view in text.views.items()]
+        if text.unspaced:
+            searches.append(
+                ("unspaced", text.unspaced, self._unspaced_terms, self._allowed_unspaced)
+            )
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
-        for view_name, view in text.views.items():
-            allowed = [(s, e) for s, e, _ in _whole_word_hits(self._allowed, view, prefix_ok=False)]
-            for start, end, payloads in _whole_word_hits(self._terms, view, prefix_ok=True):
+        for view_name, view, terms, allowed_phrases in searches:
+            anywhere = view_name == "unspaced"
+            allowed = [
+                (s, e)
+                for s, e, _ in _whole_word_hits(
+                    allowed_phrases, view, prefix_ok=False, anywhere=anywhere
+                )
+            ]
+            for start, end, payloads in _whole_word_hits(
+                terms, view, prefix_ok=True, anywhere=anywhere
+            ):
                 if any(s <= start and end <= e and e - s > end - start for s, e in allowed):
                     continue
                 for term in _one_per_category(payloads):

@@ -38,6 +38,10 @@ _SPACED_LETTERS = re.compile(
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
 _ANY_RUN = re.compile(r"([a-z])\1+")
 _LETTERS = re.compile(r"[a-z]+")
+# Scripts written without spaces between words (kana, Han, Hangul, Thai): their words are
+# found inside longer runs, so they get a view of their own, in their own script.
+_UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_BETWEEN_UNSPACED = re.compile(f"[^{_UNSPACED_CHARS}]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class NormalizedText:
     folding look-alikes; `masked` is `leet` with the asterisks inside words kept, for
     matchers that know which letters a mask may hide. `views` names the distinct
     ones, for matchers that try them all.
+
+    `unspaced` is not one of them: it keeps only the characters of scripts written
+    without spaces, in their own script ("海滩上的裸体女人" stays so). Transliterated,
+    such a prompt is one long word ("haitanshangdeluotinuren"), and a term's reading
+    ("luo" for 裸) is shared by other characters (罗).
     """
 
     plain: str
@@ -57,6 +66,7 @@ class NormalizedText:
     squeezed: str
     transliterated: str
     masked: str
+    unspaced: str = ""
 
     @property
     def views(self) -> dict[str, str]:
@@ -232,6 +242,15 @@ def _words_view(text: str) -> str:
     return shorten_runs(to_words(text))
 
 
+def unspaced_runs(text: str) -> str:
+    """The characters of scripts written without spaces. Spaces and punctuation between
+    them are dropped, as they hide a word ("裸 体", "裸.体"); a word in another script
+    between them stays a gap."""
+    return _BETWEEN_UNSPACED.sub(
+        lambda gap: " " if any(c.isalnum() for c in gap.group()) else "", text
+    ).strip()
+
+
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
     visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
@@ -247,4 +266,5 @@ def normalize(text: str | bytes) -> NormalizedText:
         squeezed=squeeze_runs(leet),
         transliterated=_words_view(join_spaced_letters(transliterate(folded))),
         masked=shorten_runs(to_words_keeping_masks(read)) if "*" in read else leet,
+        unspaced=unspaced_runs(visible),
     )

@@ -264,6 +264,11 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
         parse_terms(["c*nts"], "hate")
 
 
+def test_an_entry_that_mixes_unspaced_and_other_scripts_is_refused():
+    with pytest.raises(BlocklistError, match='"a片"'):
+        parse_terms(["a片"], "sexual")
+
+
 @pytest.mark.parametrize(
     "prompt", ["the niger river at sunset", "the niger delta from above", "rio negro"]
 )

@@ -12,6 +12,7 @@ from safety.normalize import (
     squeeze_runs,
     strip_invisible,
     transliterate,
+    unspaced_runs,
 )
 
 
@@ -126,6 +127,20 @@ def test_views_lists_each_distinct_view_once():
     views = normalize("a cat").views
     assert views == {"plain": "a cat"}
     assert set(normalize("n4k3d").views) == {"plain", "leet"}
+
+
+def test_scripts_written_without_spaces_keep_their_own_view():
+    prompt = normalize("海滩上的裸体女人, photo")
+    assert prompt.unspaced == "海滩上的裸体女人"
+    assert "unspaced" not in prompt.views  # the views are ASCII words
+    assert normalize("a nude woman").unspaced == ""
+
+
+def test_spaces_and_punctuation_inside_an_unspaced_word_are_dropped():
+    assert unspaced_runs("裸 体") == unspaced_runs("裸.体") == "裸体"
+    assert unspaced_runs("裸 and 体") == "裸 体"  # a word in another script is a gap
+    assert unspaced_runs("ﾇｰﾄﾞ") == ""  # half-width kana count once NFKC has run
+    assert normalize("ﾇｰﾄﾞ").unspaced == "ヌード"
 
 
 def test_empty_and_symbol_only_prompts_give_empty_views():
