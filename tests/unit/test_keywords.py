@@ -264,6 +264,50 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
         parse_terms(["c*nts"], "hate")
 
 
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        ("una mujer desnuda en la playa", "sexual"),
+        ("uma mulher nua na praia", "sexual"),
+        ("une femme nue sur la plage", "sexual"),
+        ("eine nackte Frau am Strand", "sexual"),
+        ("una donna nuda sulla spiaggia", "sexual"),
+        ("голая женщина на пляже", "sexual"),
+        ("海滩上的裸体女人", "sexual"),
+        ("浜辺の裸の女性", "sexual"),
+        ("해변의 나체 여자", "sexual"),
+        ("裸 体 女人", "sexual"),
+        ("儿童色情图片", "sexual-minors"),
+        ("ロリコン漫画", "sexual-minors"),
+        ("un hombre decapitado en la calle", "graphic-violence"),
+        ("ein enthaupteter Mann", "graphic-violence"),
+        ("斩首的士兵", "graphic-violence"),
+    ],
+)
+def test_other_languages_are_matched_in_their_own_words(check, prompt, category):
+    assert category in categories(check, prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "カップヌードルの広告",  # a noodle brand: ヌード inside ヌードル
+        "エセックスの海岸",  # Essex: セックス inside it
+        "ぱちんこ店の看板",  # pachinko: ちんこ inside it
+        "フェラーリの赤いスポーツカー",  # Ferrari: not listed as フェラ
+        "低カロリーの食事",  # calorie: not listed as ロリ
+        "裸眼3D的海报",  # the naked eye: not listed as 裸
+        "赤裸裸的谎言",  # a blatant lie: not listed as 赤裸
+        "裸の王様の絵本",  # The Emperor's New Clothes
+        "성교육 포스터",  # sex education
+        "누드김밥 한 접시",  # a rice roll with the seaweed inside
+        "一杯血腥玛丽",  # a Bloody Mary
+    ],
+)
+def test_everyday_words_that_contain_a_listed_unspaced_word_are_allowed(check, prompt):
+    assert categories(check, prompt) == set()
+
+
 def test_an_entry_that_mixes_unspaced_and_other_scripts_is_refused():
     with pytest.raises(BlocklistError, match='"a片"'):
         parse_terms(["a片"], "sexual")
