@@ -12,6 +12,10 @@ trailing `?` marks such a term as needing context: its hits are reported by a
 separate check, and the guard applies the category's action only when the
 classifier also finds the prompt harmful.
 
+Entries in scripts written without spaces (Chinese, Japanese, Korean, Thai) are kept in
+their own script and found anywhere inside a run of it, since those prompts have no word
+boundaries to respect; the allowlist names the everyday words that contain one.
+
 A category may also name a stand-in phrase for the classifier: its matches (the
 names of public figures) are replaced by that phrase in the text the classifier
 reads, so the classifier judges what the prompt asks to show rather than whom.
