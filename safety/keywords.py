@@ -213,16 +213,37 @@ class KeywordMatcher:
                     allowed_phrases, view, prefix_ok=False, anywhere=anywhere
                 )
             ]
-            for start, end, payloads in _whole_word_hits(
-                terms, view, prefix_ok=True, anywhere=anywhere
-            ):
-                if any(s <= start and end <= e and e - s > end - start for s, e in allowed):
+            hits = [
+                (start, end, term)
+                for start, end, payloads in _whole_word_hits(
+                    terms, view, prefix_ok=True, anywhere=anywhere
+                )
+                if not any(s <= start and end <= e and e - s > end - start for s, e in allowed)
+                for term in _one_per_category(payloads)
+            ]
+            for start, end, term in hits:
+                if _inside_a_more_specific_hit(start, end, term, hits):
                     continue
-                for term in _one_per_category(payloads):
-                    if (term.category, term.text) not in seen:
-                        seen.add((term.category, term.text))
-                        matches.append(Match(term, view_name, start, end))
+                if (term.category, term.text) not in seen:
+                    seen.add((term.category, term.text))
+                    matches.append(Match(term, view_name, start, end))
         return matches
+
+
+def _inside_a_more_specific_hit(
+    start: int, end: int, term: Term, hits: Iterable[tuple[int, int, Term]]
+) -> bool:
+    """A hit inside a longer one of another category that counts in full yields to it: the
+    longer phrase is the more specific rule ("child porn" is sexual content involving
+    minors, not sexual content; "revenge porn" is harassment)."""
+    return any(
+        s <= start
+        and end <= e
+        and e - s > end - start
+        and other.category != term.category
+        and not other.needs_context
+        for s, e, other in hits
+    )
 
 
 def _one_per_category(terms: Iterable[Term]) -> list[Term]:

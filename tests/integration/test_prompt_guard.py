@@ -121,12 +121,9 @@ def test_a_named_public_figure_shown_harmed_is_blocked_as_a_deceptive_depiction(
         ("un homme décapité dans la rue", "graphic-violence"),
     ],
 )
-def test_prompts_in_other_languages_are_blocked_and_the_rule_they_break_found(
-    guard, prompt, category
-):
+def test_prompts_in_other_languages_are_blocked_under_the_rule_they_break(guard, prompt, category):
     verdict = guard.check(prompt)
-    assert verdict.action is Action.BLOCK
-    assert category in {finding.category for finding in verdict.findings}
+    assert (verdict.action, verdict.category) == (Action.BLOCK, category)
 
 
 @pytest.mark.parametrize(

@@ -308,6 +308,32 @@ def test_everyday_words_that_contain_a_listed_unspaced_word_are_allowed(check, p
     assert categories(check, prompt) == set()
 
 
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        ("child porn pictures", "sexual-minors"),
+        ("儿童色情图片", "sexual-minors"),
+        ("revenge porn of my ex", "harassment"),
+        ("a nude photo of my neighbour", "private-individuals"),
+    ],
+)
+def test_a_hit_inside_a_longer_hit_of_another_category_yields_to_it(check, prompt, category):
+    assert categories(check, prompt) == {category}
+
+
+def test_only_a_hit_that_counts_in_full_takes_precedence_over_those_inside_it():
+    matcher = KeywordMatcher(
+        [
+            *parse_terms(["spotted dick?"], "pudding"),
+            *parse_terms(["dick", "porn"], "sexual"),
+            *parse_terms(["child porn"], "sexual-minors"),
+        ]
+    )
+    found = {m.term.category for m in matcher.find(normalize("spotted dick and child porn"))}
+    assert found == {"pudding", "sexual", "sexual-minors"}
+    assert {m.term.text for m in matcher.find(normalize("child porn"))} == {"child porn"}
+
+
 def test_an_entry_that_mixes_unspaced_and_other_scripts_is_refused():
     with pytest.raises(BlocklistError, match='"a片"'):
         parse_terms(["a片"], "sexual")
