@@ -23,8 +23,9 @@ reads, so the classifier judges what the prompt asks to show rather than whom.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -221,8 +222,9 @@ class KeywordMatcher:
                 if not any(s <= start and end <= e and e - s > end - start for s, e in allowed)
                 for term in _one_per_category(payloads)
             ]
-            for start, end, term in hits:
-                if _inside_a_more_specific_hit(start, end, term, hits):
+            outranked = _inside_more_specific_hits(hits)
+            for index, (start, end, term) in enumerate(hits):
+                if index in outranked:
                     continue
                 if (term.category, term.text) not in seen:
                     seen.add((term.category, term.text))
@@ -230,20 +232,29 @@ class KeywordMatcher:
         return matches
 
 
-def _inside_a_more_specific_hit(
-    start: int, end: int, term: Term, hits: Iterable[tuple[int, int, Term]]
-) -> bool:
-    """A hit inside a longer one of another category that counts in full yields to it: the
+def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int]:
+    """The hits that lie inside a longer one of another category that counts in full: the
     longer phrase is the more specific rule ("child porn" is sexual content involving
-    minors, not sexual content; "revenge porn" is harassment)."""
-    return any(
-        s <= start
-        and end <= e
-        and e - s > end - start
-        and other.category != term.category
-        and not other.needs_context
-        for s, e, other in hits
-    )
+    minors, not sexual content; "revenge porn" is harassment).
+
+    A hit can only lie inside one that starts at most the longest hit's length before it,
+    so each hit is compared with those few only: comparing every pair took two minutes for
+    a 100,000-character prompt (the largest limit a policy may set)."""
+    longest = max((end - start for start, end, _ in hits), default=0)
+    by_start = sorted(range(len(hits)), key=lambda index: hits[index][0])
+    starts = [hits[index][0] for index in by_start]
+    inside = set()
+    for index, (start, end, term) in enumerate(hits):
+        nearby = by_start[bisect_left(starts, start - longest) : bisect_right(starts, start)]
+        if any(
+            hits[other][1] >= end
+            and hits[other][1] - hits[other][0] > end - start
+            and hits[other][2].category != term.category
+            and not hits[other][2].needs_context
+            for other in nearby
+        ):
+            inside.add(index)
+    return inside
 
 
 def _one_per_category(terms: Iterable[Term]) -> list[Term]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,11 @@ from safety.normalize import normalize
 
 
 def categories(check, text):
-    return {f.category for f in check.check(normalize(text))}
+    return categories_of(check, normalize(text))
+
+
+def categories_of(check, prompt):
+    return {f.category for f in check.check(prompt)}
 
 
 @pytest.fixture(scope="module")
@@ -332,6 +337,14 @@ def test_only_a_hit_that_counts_in_full_takes_precedence_over_those_inside_it():
     found = {m.term.category for m in matcher.find(normalize("spotted dick and child porn"))}
     assert found == {"pudding", "sexual", "sexual-minors"}
     assert {m.term.text for m in matcher.find(normalize("child porn"))} == {"child porn"}
+
+
+def test_a_prompt_at_the_largest_length_a_policy_allows_is_matched_in_bounded_time(check):
+    """Every hit is weighed against the hits around it, not against every other hit."""
+    prompt = normalize(("child porn 儿童色情 " * 10_000)[:100_000])
+    started = time.perf_counter()
+    assert categories_of(check, prompt) == {"sexual-minors"}
+    assert time.perf_counter() - started < 5  # about 0.2 s; comparing all pairs took minutes
 
 
 def test_an_entry_that_mixes_unspaced_and_other_scripts_is_refused():
