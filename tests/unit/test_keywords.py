@@ -135,6 +135,21 @@ def test_negative_prompt_steering_words_count_for_the_category(check):
     assert findings[0].check == "negative-keywords"
 
 
+@pytest.mark.parametrize(
+    "negative",
+    [
+        "ropa, borroso",
+        "vêtements, flou",
+        "Kleidung, unscharf",
+        "衣服, 模糊",
+        "服, ぼやけ",
+        "옷, 흐림",
+    ],
+)
+def test_negative_prompt_steering_words_in_other_languages_count_too(check, negative):
+    assert {f.category for f in check.check_negative(normalize(negative))} == {"sexual"}
+
+
 def test_negative_prompt_ordinary_words_do_not(check):
     assert check.check_negative(normalize("blurry, low quality, nude")) == ()
 
