@@ -75,6 +75,9 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "the queen's annus horribilis",
         "a knight who seeks the holy grail",
         "a clock face with the roman numeral XX",
+        "une nuée d'oiseaux au-dessus de la mer",
+        "les p'tits loups dans la forêt",
+        "un perro tirándose un pedo",
         "a diploma that says summa cum laude",
         "a cock crowing on a fence at sunrise",
         "a pussy willow branch in a vase",
@@ -233,14 +236,17 @@ def test_fucked_in_the_head_is_an_idiom_not_a_scene(check):
         ("a faggot getting beaten up", False),
         ("he smoked a fag outside the pub", True),
         ("a plate of faggots and mash", True),
+        ("ein Mann spielt Fagott", True),  # a bassoon
+        ("a pinus nigra tree on a hill", True),
     ],
 )
 def test_slurs_count_in_full_and_everyday_words_need_context(check, prompt, needs_context):
     """The classifier misses hate in short prompts around a slur, so only words with an
     everyday meaning (cigarettes, a dish) wait for its support."""
-    (finding,) = check.check(normalize(prompt))
-    assert finding.category == "hate"
-    assert (finding.check == "keywords-in-context") is needs_context
+    reported_by = {f.check for f in check.check(normalize(prompt)) if f.category == "hate"}
+    assert ("keywords" in reported_by) is not needs_context
+    assert reported_by <= {"keywords", "keywords-in-context"}
+    assert reported_by
 
 
 def test_needs_context_terms_count_in_full_in_negative_prompts(check):
