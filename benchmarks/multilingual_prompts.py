@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shlex
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--explain", action="store_true", help="print each prompt's verdict")
     args = parser.parse_args(argv)
+    print("command: python -m benchmarks.multilingual_prompts " + shlex.join(sys.argv[1:]))
     probes = load_probes()
     guard = build_prompt_guard(load_policy(POLICY))
     verdicts = [guard.check(p.prompt) for p in probes]
