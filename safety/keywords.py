@@ -36,6 +36,9 @@ from safety.normalize import NormalizedText, normalize
 from safety.policy import Policy
 from safety.verdict import Finding
 
+# Views of a prompt in its own scripts (see NormalizedText), where entries written in those
+# scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
+OWN_SCRIPT_VIEWS = ("unspaced", "native")
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
 
 
@@ -46,14 +49,15 @@ class BlocklistError(RuntimeError):
 @dataclass(frozen=True)
 class Term:
     """One blocklist entry, normalised; `prefix` terms also match longer words,
-    `needs_context` terms count in full only when the classifier agrees, and `unspaced`
-    terms (in a script written without spaces, "裸体") match anywhere in a run of it."""
+    `needs_context` terms count in full only when the classifier agrees, and an entry in
+    a script other than Latin is matched in the view of its `own_script` ("unspaced" for
+    "裸体", "native" for "عارية") rather than in the ASCII views."""
 
     text: str
     category: str
     prefix: bool = False
     needs_context: bool = False
-    unspaced: bool = False
+    own_script: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,15 +95,15 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
                 "masked spellings are matched anyway"
             )
         normalized = normalize(entry.rstrip("*"))
-        unspaced = bool(normalized.unspaced)
-        if unspaced and (
-            " " in normalized.unspaced or any(c.isascii() and c.isalnum() for c in entry)
+        own_script = next((view for view in OWN_SCRIPT_VIEWS if getattr(normalized, view)), None)
+        if own_script and (
+            any(c.isascii() and c.isalnum() for c in entry)
+            or (own_script == "unspaced" and (" " in normalized.unspaced or normalized.native))
         ):
             raise BlocklistError(
-                f'{category}: "{line}" mixes a script written without spaces with another; '
-                "list each part on its own line"
+                f'{category}: "{line}" mixes scripts; list each part on its own line'
             )
-        text = normalized.unspaced if unspaced else normalized.leet
+        text = getattr(normalized, own_script) if own_script else normalized.leet
         if not text:
             continue
         # "n1ggas" and "niggas?" are one term once normalised; if only one were marked,
@@ -114,9 +118,9 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
             Term(
                 text,
                 category,
-                prefix=prefix and not unspaced,
+                prefix=prefix and own_script != "unspaced",
                 needs_context=needs_context,
-                unspaced=unspaced,
+                own_script=own_script,
             )
         )
     return terms
@@ -184,26 +188,31 @@ class KeywordMatcher:
 
     def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
         terms = list(terms)
-        spaced = [term for term in terms if not term.unspaced]
-        spellings = [(term.text, term) for term in spaced]
-        spellings += [(masked, term) for term in spaced for masked in masked_spellings(term.text)]
+        latin = [term for term in terms if term.own_script is None]
+        spellings = [(term.text, term) for term in latin]
+        spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
-        self._unspaced_terms = _automaton((term.text, term) for term in terms if term.unspaced)
         normalized = [normalize(phrase) for phrase in allowed_phrases]
         # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
         # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
         allowed = {view for phrase in normalized for view in phrase.views.values()}
         self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
-        unspaced = {phrase.unspaced for phrase in normalized if phrase.unspaced}
-        self._allowed_unspaced = _automaton((phrase, phrase) for phrase in unspaced)
+        self._own_script = {
+            view: (
+                _automaton((term.text, term) for term in terms if term.own_script == view),
+                _automaton((p, p) for p in {getattr(phrase, view) for phrase in normalized} if p),
+            )
+            for view in OWN_SCRIPT_VIEWS
+        }
 
     def find(self, text: NormalizedText) -> list[Match]:
         """Every term found in any view of `text`, minus those inside an allowed phrase."""
         searches = [(name, view, self._terms, self._allowed) for name, view in text.views.items()]
-        if text.unspaced:
-            searches.append(
-                ("unspaced", text.unspaced, self._unspaced_terms, self._allowed_unspaced)
-            )
+        searches += [
+            (name, getattr(text, name), *self._own_script[name])
+            for name in OWN_SCRIPT_VIEWS
+            if getattr(text, name)
+        ]
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
         for view_name, view, terms, allowed_phrases in searches:

@@ -42,6 +42,18 @@ _LETTERS = re.compile(r"[a-z]+")
 # found inside longer runs, so they get a view of their own, in their own script.
 _UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _BETWEEN_UNSPACED = re.compile(f"[^{_UNSPACED_CHARS}]+")
+_UNSPACED = re.compile(f"[{_UNSPACED_CHARS}]")
+# Scripts matched in a view of their own (unspaced or native) that hold no look-alikes of
+# Latin letters worth folding: Hebrew, Arabic, the Indic scripts. A word written wholly in
+# them is left out of the ASCII views, where its lossy reading made English terms: Arabic
+# "كيس" (a bag) read "kys", Hindi "निगाह" (a gaze) "nigah".
+_OWN_VIEW_SCRIPTS = (
+    "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0900-\u0dff"
+    f"\ufb1d-\ufdff\ufe70-\ufeff{_UNSPACED_CHARS}"
+)
+_OWN_VIEW_WORD = re.compile(f"(?<!\\w)[{_OWN_VIEW_SCRIPTS}]+(?!\\w)")
+# Arabic's optional vowel marks and its stretching stroke (tatweel), which hide a word.
+_ARABIC_MARKS = re.compile("[\u0640\u064b-\u065f\u0670]")
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,14 @@ class NormalizedText:
     without spaces, in their own script ("海滩上的裸体女人" stays so). Transliterated,
     such a prompt is one long word ("haitanshangdeluotinuren"), and a term's reading
     ("luo" for 裸) is shared by other characters (罗).
+
+    `native` is not one of them either: the prompt's words in their own scripts, for
+    scripts that separate words with spaces but lose too much in Latin letters (Arabic
+    "عارية" reads "ryh", Hindi "नग्न" "ngn"). It is empty when no such script is present.
+    Words wholly in such scripts, or in an unspaced one, are left out of the ASCII views.
+
+    `readable` is what a language model should read: like `leet`, de-obfuscated but not
+    squeezed, with every script spelled in Latin letters.
     """
 
     plain: str
@@ -67,6 +87,8 @@ class NormalizedText:
     transliterated: str
     masked: str
     unspaced: str = ""
+    native: str = ""
+    readable: str = ""
 
     @property
     def views(self) -> dict[str, str]:
@@ -83,11 +105,6 @@ class NormalizedText:
             if text not in out.values():
                 out[name] = text
         return out
-
-    @property
-    def readable(self) -> str:
-        """The view a language model should read: de-obfuscated but not squeezed."""
-        return self.leet
 
 
 def coerce_text(text: str | bytes) -> str:
@@ -251,20 +268,44 @@ def unspaced_runs(text: str) -> str:
     ).strip()
 
 
+def native_words(text: str) -> str:
+    """The words of `text` in their own scripts, case-folded: letters, marks and digits
+    kept, Arabic's optional marks dropped, anything else a gap; empty unless some letter
+    is from a script other than Latin or the unspaced ones."""
+    if not any(
+        c.isalpha() and not c.isascii() and ord(c) > 0x24F and not _UNSPACED.match(c) for c in text
+    ):
+        return ""
+    kept = (
+        c if unicodedata.category(c)[0] in "LMN" else " "
+        for c in _ARABIC_MARKS.sub("", text.casefold())
+    )
+    return " ".join("".join(kept).split())
+
+
+def _read(visible: str) -> tuple[str, str]:
+    """`visible` in Latin letters, look-alikes folded, and the same with leetspeak read."""
+    # Look-alikes are folded before case: Greek capital "Ν" imitates "N", its lower case "ν" a "v".
+    latin = join_spaced_letters(transliterate(fold_case_and_width(fold_homoglyphs(visible))))
+    return latin, read_leetspeak(latin)
+
+
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
     visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
-    folded = fold_case_and_width(visible)
-    # Look-alikes are folded before case: Greek capital "Ν" imitates "N", its lower case "ν" a "v".
-    latin = join_spaced_letters(transliterate(fold_case_and_width(fold_homoglyphs(visible))))
-    plain = _words_view(latin)
-    read = read_leetspeak(latin)
+    readable = _words_view(_read(visible)[1])
+    ascii_only = _OWN_VIEW_WORD.sub(" ", visible)
+    latin, read = _read(ascii_only)
     leet = _words_view(read)
     return NormalizedText(
-        plain=plain,
+        plain=_words_view(latin),
         leet=leet,
         squeezed=squeeze_runs(leet),
-        transliterated=_words_view(join_spaced_letters(transliterate(folded))),
+        transliterated=_words_view(
+            join_spaced_letters(transliterate(fold_case_and_width(ascii_only)))
+        ),
         masked=shorten_runs(to_words_keeping_masks(read)) if "*" in read else leet,
         unspaced=unspaced_runs(visible),
+        native=native_words(visible),
+        readable=readable,
     )

@@ -66,11 +66,11 @@ class LabelledPrompt:
 
 
 def dedup_key(text: str) -> str:
-    """Prompts equal after normalisation are the same prompt, counting every run of a
-    letter as two: "xxx" and "xxxx" are one prompt. The normaliser keeps "xxx" apart from
-    the roman numeral "xx", but the split hashes this key, and it must not move rows
-    that the shipped head was trained on into the test side."""
-    return _LETTER_RUN.sub(r"\1\1", normalize(text).leet)
+    """Prompts equal once read as the classifier reads them are the same prompt, counting
+    every run of a letter as two: "xxx" and "xxxx" are one prompt. The normaliser keeps
+    "xxx" apart from the roman numeral "xx", but the split hashes this key, and it must
+    not move rows that the shipped head was trained on into the test side."""
+    return _LETTER_RUN.sub(r"\1\1", normalize(text).readable)
 
 
 def split_of(text: str) -> str:

@@ -308,6 +308,11 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
         ("un hombre decapitado en la calle", "graphic-violence"),
         ("ein enthaupteter Mann", "graphic-violence"),
         ("斩首的士兵", "graphic-violence"),
+        ("امرأة عارية على السرير", "sexual"),
+        ("امرأة عـــارية", "sexual"),  # stretched with tatweel
+        ("جندي مقطوع الرأس", "graphic-violence"),
+        ("बिस्तर पर नग्न महिला", "sexual"),
+        ("yatakta çıplak bir kadın", "sexual"),
     ],
 )
 def test_other_languages_are_matched_in_their_own_words(check, prompt, category):
@@ -328,9 +333,14 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
         "성교육 포스터",  # sex education
         "누드김밥 한 접시",  # a rice roll with the seaweed inside
         "一杯血腥玛丽",  # a Bloody Mary
+        "كيس من التفاح",  # a bag of apples: read "kys" in Latin letters
+        "निगाहें मिलाओ",  # a gaze: read "nigah"
+        "स्पीच देता हुआ नेता",  # a speech: read "spic"
+        "नंगे पाँव चलता हुआ बच्चा",  # barefoot
+        "çıplak ayakla sahilde yürüyen bir adam",  # barefoot
     ],
 )
-def test_everyday_words_that_contain_a_listed_unspaced_word_are_allowed(check, prompt):
+def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
 
 
@@ -368,9 +378,10 @@ def test_a_prompt_at_the_largest_length_a_policy_allows_is_matched_in_bounded_ti
     assert time.perf_counter() - started < 5  # about 0.2 s; comparing all pairs took minutes
 
 
-def test_an_entry_that_mixes_unspaced_and_other_scripts_is_refused():
-    with pytest.raises(BlocklistError, match='"a片"'):
-        parse_terms(["a片"], "sexual")
+@pytest.mark.parametrize("entry", ["a片", "عارية x"])
+def test_an_entry_that_mixes_scripts_matched_in_their_own_view_is_refused(entry):
+    with pytest.raises(BlocklistError, match=f'"{entry}"'):
+        parse_terms([entry], "sexual")
 
 
 @pytest.mark.parametrize(

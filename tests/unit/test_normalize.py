@@ -143,6 +143,20 @@ def test_spaces_and_punctuation_inside_an_unspaced_word_are_dropped():
     assert normalize("ﾇｰﾄﾞ").unspaced == "ヌード"
 
 
+def test_scripts_that_lose_too_much_in_latin_letters_keep_their_own_words():
+    prompt = normalize("امرأة عـــارية, photo")  # a tatweel stretches the second word
+    assert prompt.native == "امرأة عارية photo"
+    assert normalize("عَارِيَة").native == "عارية"  # optional vowel marks go
+    assert normalize("a nude woman").native == ""
+
+
+def test_words_wholly_in_a_script_with_its_own_view_stay_out_of_the_ascii_views():
+    """Arabic "كيس" (a bag) read "kys"; the classifier still reads it in Latin letters."""
+    prompt = normalize("كيس من التفاح and a nude 裸体")
+    assert prompt.views == {"plain": "and a nude"}
+    assert prompt.readable == "kys mn ltfh and a nude luoti"
+
+
 def test_empty_and_symbol_only_prompts_give_empty_views():
     assert normalize("").plain == ""
     assert normalize("!!! \u200b ...").plain == ""
