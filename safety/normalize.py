@@ -293,10 +293,10 @@ def _read(visible: str) -> tuple[str, str]:
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
     visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
-    readable = _words_view(_read(visible)[1])
     ascii_only = _OWN_VIEW_WORD.sub(" ", visible)
     latin, read = _read(ascii_only)
     leet = _words_view(read)
+    readable = leet if ascii_only == visible else _words_view(_read(visible)[1])
     return NormalizedText(
         plain=_words_view(latin),
         leet=leet,
