@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.prompt_safety import POLICY
 from safety.guard import build_prompt_guard
 from safety.policy import load_policy
 from safety.prompt_datasets import SAFE
 from safety.verdict import Verdict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-POLICY = REPO_ROOT / "assets" / "policy.yaml"
 PROBES = Path(__file__).resolve().parent / "data" / "multilingual_probes.tsv"
 
 

@@ -37,7 +37,7 @@ _SPACED_LETTERS = re.compile(
 )
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
 _ANY_RUN = re.compile(r"([a-z])\1+")
-_LETTERS = re.compile(r"[a-z]+")
+_BEYOND_LATIN = re.compile("[^\u0000-\u024f]")
 # Scripts written without spaces between words (kana, Han, Hangul, Thai): their words are
 # found inside longer runs, so they get a view of their own, in their own script.
 _UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -249,10 +249,23 @@ def squeeze_runs(words: str) -> str:
     """Cut every repeated letter to one ("nuude" -> "nude", "sexxx" -> "sex"), except in
     known words: squeezing undoes stretched spellings, it must not turn one word into
     another ("seeks" is not "seks", the Russian word for sex)."""
-    known = known_words()
-    return _LETTERS.sub(
-        lambda m: m.group() if m.group() in known else _ANY_RUN.sub(r"\1", m.group()), words
-    )
+    return _ANY_RUN.sub(_squeeze_run, words)
+
+
+def _squeeze_run(run: re.Match[str]) -> str:
+    """One run of a repeated letter, cut to one unless its word is a known word; only
+    words with a run pay for the lookup."""
+    text, start, end = run.string, run.start(), run.end()
+    while start > 0 and "a" <= text[start - 1] <= "z":
+        start -= 1
+    while end < len(text) and "a" <= text[end] <= "z":
+        end += 1
+    return run.group() if text[start:end] in known_words() else run.group(1)
+
+
+def cut_runs_to_two(words: str) -> str:
+    """Every letter repeated three or more times cut to two, one-letter words too."""
+    return _LONG_RUN.sub(r"\1\1", words)
 
 
 def _words_view(text: str) -> str:
@@ -272,8 +285,8 @@ def native_words(text: str) -> str:
     """The words of `text` in their own scripts, case-folded: letters, marks and digits
     kept, Arabic's optional marks dropped, anything else a gap; empty unless some letter
     is from a script other than Latin or the unspaced ones."""
-    if not any(
-        c.isalpha() and not c.isascii() and ord(c) > 0x24F and not _UNSPACED.match(c) for c in text
+    if not _BEYOND_LATIN.search(text) or not any(
+        c.isalpha() and ord(c) > 0x24F and not _UNSPACED.match(c) for c in text
     ):
         return ""
     kept = (

@@ -13,12 +13,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from safety.normalize import normalize
+from safety.normalize import cut_runs_to_two, normalize
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 SAFE = "safe"
@@ -27,8 +26,6 @@ TEST_SHARE = 0.3
 
 # Sets never used for training: they measure false positives and recall on unseen text.
 HELD_OUT = frozenset({"coco", "t2i_compbench", "xstest/safe", "xstest/unsafe"})
-
-_LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 
 _I2P_CATEGORIES = (  # the I2P label read as a policy category, in order of precedence
     ("sexual", "sexual"),
@@ -70,7 +67,7 @@ def dedup_key(text: str) -> str:
     every run of a letter as two: "xxx" and "xxxx" are one prompt. The normaliser keeps
     "xxx" apart from the roman numeral "xx", but the split hashes this key, and it must
     not move rows that the shipped head was trained on into the test side."""
-    return _LETTER_RUN.sub(r"\1\1", normalize(text).readable)
+    return cut_runs_to_two(normalize(text).readable)
 
 
 def split_of(text: str) -> str:
