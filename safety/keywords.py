@@ -39,6 +39,7 @@ from safety.verdict import Finding
 # Views of a prompt in its own scripts (see NormalizedText), where entries written in those
 # scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
 OWN_SCRIPT_VIEWS = ("unspaced", "native")
+_LAST_LATIN = 0x24F  # the last letter of Latin Extended-B
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
 
 
@@ -193,33 +194,51 @@ class KeywordMatcher:
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
         normalized = [normalize(phrase) for phrase in allowed_phrases]
-        # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
-        # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
-        allowed = {view for phrase in normalized for view in phrase.views.values()}
-        self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
+        # Each view of a trap cancels hits in the same view of a prompt: squeezed, "nude
+        # heels" reads "nude hels", and the leet view's phrase would not cancel it. Only the
+        # same view: transliterated, "горы" (mountains) reads "gory", which must cancel the
+        # Russian word's reading, not the English word in the plain view.
+        # A phrase cancels hits inside it, not one equal to it ("suicide bomber" is allowed
+        # as suicide and listed as a crime). A phrase written in another script cancels an
+        # equal hit too: that hit is its reading, an English word nobody wrote.
+        readings: dict[str, set[tuple[str, bool]]] = {}
+        for written, phrase in zip(allowed_phrases, normalized, strict=True):
+            foreign = any(c.isalpha() and ord(c) > _LAST_LATIN for c in written)
+            for reading, names in phrase.view_names.items():
+                readings.setdefault(reading, set()).update((name, foreign) for name in names)
+        self._allowed = _automaton(
+            (reading, frozenset(names)) for reading, names in readings.items() if reading
+        )
         self._own_script = {
             view: (
                 _automaton((term.text, term) for term in terms if term.own_script == view),
-                _automaton((p, p) for p in {getattr(phrase, view) for phrase in normalized} if p),
+                _automaton(
+                    (p, frozenset([(view, False)]))
+                    for p in {getattr(phrase, view) for phrase in normalized}
+                    if p
+                ),
             )
             for view in OWN_SCRIPT_VIEWS
         }
 
     def find(self, text: NormalizedText) -> list[Match]:
         """Every term found in any view of `text`, minus those inside an allowed phrase."""
-        searches = [(name, view, self._terms, self._allowed) for name, view in text.views.items()]
+        searches = [
+            (names, view, self._terms, self._allowed) for view, names in text.view_names.items()
+        ]
         searches += [
-            (name, getattr(text, name), *self._own_script[name])
+            ((name,), getattr(text, name), *self._own_script[name])
             for name in OWN_SCRIPT_VIEWS
             if getattr(text, name)
         ]
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
-        for view_name, view, terms, allowed_phrases in searches:
+        for view_names, view, terms, allowed_phrases in searches:
+            view_name = view_names[0]
             anywhere = view_name == "unspaced"
             allowed = [
-                (s, e)
-                for s, e, _ in _whole_word_hits(
+                (s, e, frozenset().union(*read_in))
+                for s, e, read_in in _whole_word_hits(
                     allowed_phrases, view, prefix_ok=False, anywhere=anywhere
                 )
             ]
@@ -228,7 +247,7 @@ class KeywordMatcher:
                 for start, end, payloads in _whole_word_hits(
                     terms, view, prefix_ok=True, anywhere=anywhere
                 )
-                if not any(s <= start and end <= e and e - s > end - start for s, e in allowed)
+                if not (allowed and _allowed_in_every_view(start, end, allowed, view_names))
                 for term in _one_per_category(payloads)
             ]
             outranked = _inside_more_specific_hits(hits)
@@ -239,6 +258,28 @@ class KeywordMatcher:
                     seen.add((term.category, term.text))
                     matches.append(Match(term, view_name, start, end))
         return matches
+
+
+def _allowed_in_every_view(
+    start: int,
+    end: int,
+    allowed: Sequence[tuple[int, int, frozenset[tuple[str, bool]]]],
+    views: Sequence[str],
+) -> bool:
+    """Whether a hit lies inside an allowed phrase in each of the views that read the
+    prompt this way: "gory" is allowed in the transliterated view, where "горы" reads so,
+    but not where the plain view reads the English word. `allowed` holds each phrase's
+    span and the views it was read in, each with whether it also cancels an equal hit."""
+    length = end - start
+    return all(
+        any(
+            s <= start
+            and end <= e
+            and ((view, True) in read_in or (e - s > length and (view, False) in read_in))
+            for s, e, read_in in allowed
+        )
+        for view in views
+    )
 
 
 def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int]:

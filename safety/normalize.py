@@ -52,6 +52,13 @@ _OWN_VIEW_SCRIPTS = (
     f"\ufb1d-\ufdff\ufe70-\ufeff{_UNSPACED_CHARS}"
 )
 _OWN_VIEW_WORD = re.compile(f"(?<!\\w)[{_OWN_VIEW_SCRIPTS}]+(?!\\w)")
+# Cyrillic and Greek hold look-alikes of Latin letters, so a word wholly in them may be a
+# disguise ("ѕех") and is folded like one; a word with a letter that imitates none ("горы",
+# mountains; "раки", crayfish) is a real word, which folding turns into nonsense or a listed
+# term ("ropy", "paki"). Such words are read only phonetically, in the transliterated view.
+_ALPHABET_WORD = re.compile(
+    "(?<!\\w)[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0300-\u036f]+(?!\\w)"
+)
 # Arabic's optional vowel marks and its stretching stroke (tatweel), which hide a word.
 _ARABIC_MARKS = re.compile("[\u0640\u064b-\u065f\u0670]")
 
@@ -76,6 +83,9 @@ class NormalizedText:
     scripts that separate words with spaces but lose too much in Latin letters (Arabic
     "عارية" reads "ryh", Hindi "नग्न" "ngn"). It is empty when no such script is present.
     Words wholly in such scripts, or in an unspaced one, are left out of the ASCII views.
+    So are real Cyrillic and Greek words, as opposed to look-alike disguises ("ѕех"):
+    folded, "раки" (crayfish) read "paki"; they stay in `transliterated` ("raki").
+    `other_script_share` is the share of the prompt's letters in the words left out.
 
     `readable` is what a language model should read: like `leet`, de-obfuscated but not
     squeezed, with every script spelled in Latin letters.
@@ -89,10 +99,16 @@ class NormalizedText:
     unspaced: str = ""
     native: str = ""
     readable: str = ""
+    other_script_share: float = 0.0
 
     @property
     def views(self) -> dict[str, str]:
         """Distinct views by name; a view equal to an earlier one is left out."""
+        return {names[0]: text for text, names in self.view_names.items()}
+
+    @property
+    def view_names(self) -> dict[str, tuple[str, ...]]:
+        """Each distinct view's text, with the names of all the views that read so."""
         named = {
             "plain": self.plain,
             "leet": self.leet,
@@ -100,10 +116,9 @@ class NormalizedText:
             "transliterated": self.transliterated,
             "masked": self.masked,
         }
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, ...]] = {}
         for name, text in named.items():
-            if text not in out.values():
-                out[name] = text
+            out[text] = (*out.get(text, ()), name)
         return out
 
 
@@ -303,10 +318,32 @@ def _read(visible: str) -> tuple[str, str]:
     return latin, read_leetspeak(latin)
 
 
+def _without_real_alphabet_words(text: str) -> str:
+    """`text` with each Cyrillic or Greek word that is not a disguise made a gap: a word
+    with a letter that imitates no Latin one ("горы"); "ѕех" and "горе" stay."""
+    table = _homoglyph_table()
+    return _ALPHABET_WORD.sub(
+        lambda word: (
+            word.group() if all(ord(c) in table for c in word.group() if c.isalpha()) else " "
+        ),
+        text,
+    )
+
+
+def _share_of_letters_left_out(visible: str, kept: str) -> float:
+    """The share of `visible`'s letters that are not in `kept`, which has whole words
+    of it made gaps."""
+    letters = sum(c.isalpha() for c in visible)
+    return 1 - sum(c.isalpha() for c in kept) / letters if letters else 0.0
+
+
 def normalize(text: str | bytes) -> NormalizedText:
     """Compose the normalisers into the views the keyword and semantic checks read."""
     visible = unicodedata.normalize("NFKC", strip_invisible(coerce_text(text)))
-    ascii_only = _OWN_VIEW_WORD.sub(" ", visible)
+    phonetic = ascii_only = visible
+    if _BEYOND_LATIN.search(visible):
+        phonetic = _OWN_VIEW_WORD.sub(" ", visible)
+        ascii_only = _without_real_alphabet_words(phonetic)
     latin, read = _read(ascii_only)
     leet = _words_view(read)
     readable = leet if ascii_only == visible else _words_view(_read(visible)[1])
@@ -315,10 +352,13 @@ def normalize(text: str | bytes) -> NormalizedText:
         leet=leet,
         squeezed=squeeze_runs(leet),
         transliterated=_words_view(
-            join_spaced_letters(transliterate(fold_case_and_width(ascii_only)))
+            join_spaced_letters(transliterate(fold_case_and_width(phonetic)))
         ),
         masked=shorten_runs(to_words_keeping_masks(read)) if "*" in read else leet,
         unspaced=unspaced_runs(visible),
         native=native_words(visible),
         readable=readable,
+        other_script_share=(
+            0.0 if ascii_only == visible else _share_of_letters_left_out(visible, ascii_only)
+        ),
     )

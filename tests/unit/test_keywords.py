@@ -108,6 +108,12 @@ def test_a_match_shorter_than_the_allowed_phrase_is_cancelled_but_not_an_equal_o
     assert categories(check, "suicide bomber") == {"illegal-activity"}
 
 
+@pytest.mark.parametrize("prompt", ["gory", "горы and a gory scene", "gоrу"])
+def test_a_foreign_word_allowed_for_its_reading_leaves_the_english_word_listed(check, prompt):
+    """ "горы" is allowlisted for the reading "gory" in the transliterated view only."""
+    assert categories(check, prompt) == {"graphic-violence"}
+
+
 def test_matches_respect_word_boundaries():
     matcher = KeywordMatcher(parse_terms(["cum"], "sexual"))
     assert matcher.find(normalize("cucumber and cumulus clouds")) == []
@@ -313,6 +319,9 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
         ("جندي مقطوع الرأس", "graphic-violence"),
         ("बिस्तर पर नग्न महिला", "sexual"),
         ("yatakta çıplak bir kadın", "sexual"),
+        ("секс на пляже", "sexual"),  # read phonetically: "seks"
+        ("πορνό", "sexual"),
+        ("ѕех", "sexual"),  # look-alikes, folded
     ],
 )
 def test_other_languages_are_matched_in_their_own_words(check, prompt, category):
@@ -338,6 +347,11 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
         "स्पीच देता हुआ नेता",  # a speech: read "spic"
         "नंगे पाँव चलता हुआ बच्चा",  # barefoot
         "çıplak ayakla sahilde yürüyen bir adam",  # barefoot
+        "горы на закате",  # mountains at sunset: "gory" read phonetically
+        "девушка в горе",  # a girl in grief: "gore"
+        "раки на тарелке",  # crayfish on a plate: "paki" with look-alikes folded
+        "Семён читает книгу",  # a name: "semen"
+        "ниска маса",  # a low table, in Bulgarian: "nicka" with look-alikes folded
     ],
 )
 def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(check, prompt):

@@ -157,6 +157,36 @@ def test_words_wholly_in_a_script_with_its_own_view_stay_out_of_the_ascii_views(
     assert prompt.readable == "kys mn ltfh and a nude luoti"
 
 
+def test_real_cyrillic_and_greek_words_are_read_phonetically_only():
+    """A word with a letter that imitates no Latin one is no disguise: folded, "раки"
+    (crayfish) read "paki" and "горы" (mountains) "ropy"."""
+    prompt = normalize("раки и горы, a nude νερό")
+    assert prompt.plain == "a nude"
+    assert prompt.transliterated == "raki i gory a nude nero"
+    assert prompt.readable == "paki i ropy a nude vepo"  # what the classifier was trained on
+
+
+@pytest.mark.parametrize(
+    ("disguised", "plain"), [("ѕех", "sex"), ("горе", "rope"), ("nаkеd", "naked")]
+)
+def test_words_made_only_of_look_alikes_are_still_folded(disguised, plain):
+    assert normalize(disguised).plain == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("a nude woman", 0.0),
+        ("ѕех", 0.0),
+        ("голая женщина", 1.0),
+        ("裸体 nude", 2 / 6),
+        ("عارية", 1.0),
+    ],
+)
+def test_the_share_of_letters_in_words_left_out_of_the_ascii_views(text, share):
+    assert normalize(text).other_script_share == pytest.approx(share)
+
+
 def test_empty_and_symbol_only_prompts_give_empty_views():
     assert normalize("").plain == ""
     assert normalize("!!! \u200b ...").plain == ""
