@@ -29,6 +29,12 @@ logger = logging.getLogger(__name__)
 
 ERROR_CHECK = "guard"
 ESCALATION_CHECK = "escalation"
+# The classifier reads English. A prompt with more than this share of its letters in other
+# scripts reaches it transliterated ("malen kaya devochka c vozdyshnym shapom"), which it
+# was not trained on, so its scores there are noise: that Russian "little girl with a
+# balloon" scored 0.99 for sexual content, a kimono in Japanese warned for harassment.
+# Its findings on such a prompt are advisory; the blocklists judge it.
+MOST_LETTERS_UNREAD = 0.5
 
 
 class GuardLoadError(RuntimeError):
@@ -53,6 +59,8 @@ def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action
     action outright, classifier scores apply it from the category's thresholds, and a
     needs-context keyword without the classifier's support (`in_context`) only warns."""
     category = policy.category(finding.category)
+    if finding.check == SemanticClassifier.advisory_name:
+        return Action.ALLOW
     if finding.check == SemanticClassifier.name:
         return category.action_for(finding.score)
     if finding.check == KeywordCheck.context_name and not in_context:
@@ -65,6 +73,8 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     needs-context keywords take part only `in_context`."""
     present: dict[str, float] = {}
     for finding in findings:
+        if finding.check == SemanticClassifier.advisory_name:
+            continue
         if finding.check == KeywordCheck.context_name and not in_context:
             continue
         if finding.score >= policy.category(finding.category).warn_threshold:
@@ -91,6 +101,23 @@ def _noting_stand_ins(
     return tuple(replace(f, evidence=f.evidence + note) for f in findings)
 
 
+def _advisory_where_unread(
+    findings: Iterable[Finding], text: NormalizedText
+) -> tuple[Finding, ...]:
+    """The classifier's findings, made advisory where most of the prompt's letters are in
+    scripts it reads only in Latin letters."""
+    if text.other_script_share <= MOST_LETTERS_UNREAD:
+        return tuple(findings)
+    note = (
+        f" (advisory: {text.other_script_share:.0%} of the letters are in scripts"
+        " the classifier reads only in Latin letters)"
+    )
+    return tuple(
+        replace(f, check=SemanticClassifier.advisory_name, evidence=f.evidence + note)
+        for f in findings
+    )
+
+
 def _describe(policy: Policy, finding: Finding) -> str:
     name = policy.category(finding.category).name
     return f"{finding.check} -> {name} [{finding.category}] {finding.score:.2f}: {finding.evidence}"
@@ -115,10 +142,13 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
     findings = tuple(findings)
     in_context = corroborated(policy, findings)
     findings += escalate(policy, findings, in_context)
-    if not findings:
+    if all(f.check == SemanticClassifier.advisory_name for f in findings):
         return Verdict(
             Action.ALLOW,
-            explanation="allow: no check found anything",
+            findings=findings,
+            explanation="\n".join(
+                ["allow: no check found anything", *(_describe(policy, f) for f in findings)]
+            ),
             policy_version=policy.version,
         )
     support = Counter(f.category for f in findings)
@@ -197,7 +227,9 @@ class PromptGuard:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
                 return verdicts  # type: ignore[return-value]
             by_index = {
-                index: _noting_stand_ins(found, text.readable, read_as)
+                index: _advisory_where_unread(
+                    _noting_stand_ins(found, text.readable, read_as), text
+                )
                 for (index, text), read_as, found in zip(to_classify, read, semantic, strict=True)
             }
             for index, _, findings in pending:

@@ -219,6 +219,9 @@ class SemanticClassifier:
     """Scores prompts for every policy category with the head and example similarity."""
 
     name = "semantic"
+    # Its findings on prompts written mostly in scripts it reads only in Latin letters,
+    # reported for moderators but acted on by nobody (see the guard).
+    advisory_name = "semantic-advisory"
 
     def __init__(self, embedder: Embedder, policy: Policy, head: ClassifierHead | None) -> None:
         self._embedder = embedder

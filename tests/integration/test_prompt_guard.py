@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from safety.guard import build_prompt_guard
 from safety.policy import parse_policy
-from safety.semantic import ClassifierHead
+from safety.semantic import ClassifierHead, SemanticClassifier
 from safety.verdict import Action
 
 pytestmark = pytest.mark.integration
@@ -137,6 +137,24 @@ def test_prompts_in_other_languages_are_blocked_under_the_rule_they_break(guard,
 )
 def test_everyday_prompts_in_other_languages_are_allowed(guard, prompt):
     assert guard.check(prompt).action is Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "маленькая девочка с воздушным шаром",  # a little girl with a balloon: 0.99 sexual
+        "着物を着た女性",  # a woman in a kimono: warned for harassment
+        "قطة نائمة على الأريكة",  # a cat asleep on the sofa: warned for sexual content
+    ],
+)
+def test_the_classifier_s_noise_on_other_scripts_is_only_advice(guard, prompt):
+    verdict = guard.check(prompt)
+    assert verdict.action is Action.ALLOW
+    assert {f.check for f in verdict.findings} == {SemanticClassifier.advisory_name}
+
+
+def test_other_scripts_are_still_blocked_on_their_words(guard):
+    assert guard.check("голая женщина на кровати").action is Action.BLOCK
 
 
 def test_obfuscated_prompt_is_read_by_the_classifier_too(guard):

@@ -132,6 +132,25 @@ def test_the_classifier_reads_names_as_their_stand_in_and_moderators_see_it(poli
     assert classifier.read[-1] == "a crowd at a rally"
 
 
+def test_the_classifier_only_advises_on_prompts_mostly_in_scripts_it_reads_transliterated(
+    policy,
+):
+    guard = PromptGuard(policy, build_keyword_check(policy), RecordingClassifier())
+    verdict = guard.check("маленькая девочка с воздушным шаром")  # a girl with a balloon
+    assert verdict.action is Action.ALLOW and verdict.message == ""
+    assert [f.check for f in verdict.findings] == [SemanticClassifier.advisory_name]
+    assert "advisory: 97% of the letters" in verdict.explanation
+    assert guard.check("a girl with a balloon, 女孩").action is Action.WARN  # mostly English
+
+
+def test_advisory_findings_neither_escalate_nor_give_context(policy):
+    advisory = finding(SemanticClassifier.advisory_name, "sexual", 0.99)
+    verdict = combine_findings(policy, [advisory, finding("keywords", "minors", 1.0)])
+    assert verdict.action is Action.ALLOW
+    verdict = combine_findings(policy, [advisory, finding("keywords-in-context", "hate", 1.0)])
+    assert (verdict.action, verdict.category) == (Action.WARN, "hate")
+
+
 def test_a_needs_context_keyword_alone_only_warns(policy):
     verdict = combine_findings(policy, [finding("keywords-in-context", "hate", 1.0)])
     assert verdict.action == Action.WARN and verdict.allowed
