@@ -221,7 +221,9 @@ class PromptGuard:
         if self._semantic is not None and to_classify:
             try:
                 read = [self._classifier_text(text) for _, text in to_classify]
-                semantic = self._semantic.check_many(read)
+                to_classify = [pair for pair, words in zip(to_classify, read, strict=True) if words]
+                read = [words for words in read if words]
+                semantic = self._semantic.check_many(read) if read else []
             except Exception as error:
                 for index, _, _ in pending:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)

@@ -23,6 +23,7 @@ reads, so the classifier judges what the prompt asks to show rather than whom.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -39,7 +40,6 @@ from safety.verdict import Finding
 # Views of a prompt in its own scripts (see NormalizedText), where entries written in those
 # scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
 OWN_SCRIPT_VIEWS = ("unspaced", "native")
-_LAST_LATIN = 0x24F  # the last letter of Latin Extended-B
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
 
 
@@ -193,52 +193,38 @@ class KeywordMatcher:
         spellings = [(term.text, term) for term in latin]
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
-        normalized = [normalize(phrase) for phrase in allowed_phrases]
-        # Each view of a trap cancels hits in the same view of a prompt: squeezed, "nude
-        # heels" reads "nude hels", and the leet view's phrase would not cancel it. Only the
-        # same view: transliterated, "горы" (mountains) reads "gory", which must cancel the
-        # Russian word's reading, not the English word in the plain view.
-        # A phrase cancels hits inside it, not one equal to it ("suicide bomber" is allowed
-        # as suicide and listed as a crime). A phrase written in another script cancels an
-        # equal hit too: that hit is its reading, an English word nobody wrote.
-        readings: dict[str, set[tuple[str, bool]]] = {}
-        for written, phrase in zip(allowed_phrases, normalized, strict=True):
-            foreign = any(c.isalpha() and ord(c) > _LAST_LATIN for c in written)
-            for reading, names in phrase.view_names.items():
-                readings.setdefault(reading, set()).update((name, foreign) for name in names)
-        self._allowed = _automaton(
-            (reading, frozenset(names)) for reading, names in readings.items() if reading
-        )
+        allowed_phrases = list(allowed_phrases)
+        written = [phrase for phrase in allowed_phrases if _read_as_another_word(phrase)]
+        self._written = _automaton((_fold_each(phrase), phrase) for phrase in written)
+        normalized = [normalize(phrase) for phrase in allowed_phrases if phrase not in written]
+        # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
+        # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
+        allowed = {view for phrase in normalized for view in phrase.views.values()}
+        self._allowed = _automaton((phrase, phrase) for phrase in allowed if phrase)
         self._own_script = {
             view: (
                 _automaton((term.text, term) for term in terms if term.own_script == view),
-                _automaton(
-                    (p, frozenset([(view, False)]))
-                    for p in {getattr(phrase, view) for phrase in normalized}
-                    if p
-                ),
+                _automaton((p, p) for p in {getattr(phrase, view) for phrase in normalized} if p),
             )
             for view in OWN_SCRIPT_VIEWS
         }
 
     def find(self, text: NormalizedText) -> list[Match]:
         """Every term found in any view of `text`, minus those inside an allowed phrase."""
-        searches = [
-            (names, view, self._terms, self._allowed) for view, names in text.view_names.items()
-        ]
+        text = self.without_allowed_words(text)
+        searches = [(name, view, self._terms, self._allowed) for name, view in text.views.items()]
         searches += [
-            ((name,), getattr(text, name), *self._own_script[name])
+            (name, getattr(text, name), *self._own_script[name])
             for name in OWN_SCRIPT_VIEWS
             if getattr(text, name)
         ]
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
-        for view_names, view, terms, allowed_phrases in searches:
-            view_name = view_names[0]
+        for view_name, view, terms, allowed_phrases in searches:
             anywhere = view_name == "unspaced"
             allowed = [
-                (s, e, frozenset().union(*read_in))
-                for s, e, read_in in _whole_word_hits(
+                (s, e)
+                for s, e, _ in _whole_word_hits(
                     allowed_phrases, view, prefix_ok=False, anywhere=anywhere
                 )
             ]
@@ -247,7 +233,7 @@ class KeywordMatcher:
                 for start, end, payloads in _whole_word_hits(
                     terms, view, prefix_ok=True, anywhere=anywhere
                 )
-                if not (allowed and _allowed_in_every_view(start, end, allowed, view_names))
+                if not any(s <= start and end <= e and e - s > end - start for s, e in allowed)
                 for term in _one_per_category(payloads)
             ]
             outranked = _inside_more_specific_hits(hits)
@@ -259,26 +245,44 @@ class KeywordMatcher:
                     matches.append(Match(term, view_name, start, end))
         return matches
 
+    def without_allowed_words(self, text: NormalizedText) -> NormalizedText:
+        """`text` read again with the allowed words written beyond ASCII left out, where
+        it holds them as written ("góry", not "gory"); `text` itself where it holds none."""
+        if not len(self._written) or text.written.isascii():
+            return text
+        folded = _fold_each(text.written)
+        spans = [
+            (last + 1 - length, last + 1)
+            for last, (length, _) in self._written.iter(folded)
+            if not _inside_a_word(folded, last + 1 - length, last + 1)
+        ]
+        if not spans:
+            return text
+        chars = list(text.written)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return normalize("".join(chars))
 
-def _allowed_in_every_view(
-    start: int,
-    end: int,
-    allowed: Sequence[tuple[int, int, frozenset[tuple[str, bool]]]],
-    views: Sequence[str],
-) -> bool:
-    """Whether a hit lies inside an allowed phrase in each of the views that read the
-    prompt this way: "gory" is allowed in the transliterated view, where "горы" reads so,
-    but not where the plain view reads the English word. `allowed` holds each phrase's
-    span and the views it was read in, each with whether it also cancels an equal hit."""
-    length = end - start
-    return all(
-        any(
-            s <= start
-            and end <= e
-            and ((view, True) in read_in or (e - s > length and (view, False) in read_in))
-            for s, e, read_in in allowed
-        )
-        for view in views
+
+def _read_as_another_word(phrase: str) -> bool:
+    """Whether an allowed phrase is written beyond ASCII and yet has a reading in the
+    ASCII views: a foreign word that reads as a listed one once its accents go ("góry",
+    mountains, reads "gory") or read phonetically ("горы", "gory"). Such a phrase is
+    matched as written, as the reading is also the listed English word."""
+    return not phrase.isascii() and bool(normalize(phrase).transliterated)
+
+
+def _fold_each(text: str) -> str:
+    """`text` case-folded letter by letter, keeping its length (and accents): "GÓRY" is
+    "góry"; a letter whose folding is longer ("ß") stays as it is."""
+    return "".join(c if len(folded := c.casefold()) != 1 else folded for c in text)
+
+
+def _inside_a_word(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` continues a word on either side (letters, digits and
+    combining marks make up words)."""
+    return any(
+        0 <= i < len(text) and unicodedata.category(text[i])[0] in "LMN" for i in (start - 1, end)
     )
 
 
@@ -379,8 +383,10 @@ class KeywordCheck:
         self._stand_ins = stand_ins or StandIns(())
 
     def classifier_text(self, prompt: NormalizedText) -> str:
-        """What the semantic classifier should read: the readable view with stand-ins."""
-        return self._stand_ins.rewrite(prompt.readable)
+        """What the semantic classifier should read: the readable view with stand-ins, and
+        without the allowed foreign words whose reading is a listed one ("nudę", Polish for
+        boredom, reads "nude")."""
+        return self._stand_ins.rewrite(self.prompt_matcher.without_allowed_words(prompt).readable)
 
     def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
         return findings_from_matches(self.prompt_matcher.find(prompt), self.name, self.context_name)

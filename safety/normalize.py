@@ -87,6 +87,9 @@ class NormalizedText:
     folded, "раки" (crayfish) read "paki"; they stay in `transliterated` ("raki").
     `other_script_share` is the share of the prompt's letters in the words left out.
 
+    `written` is the prompt as typed, invisible characters dropped, for matchers that
+    need a word's own letters: Polish "góry" (mountains) is no disguise of "gory".
+
     `readable` is what a language model should read: like `leet`, de-obfuscated but not
     squeezed, with every script spelled in Latin letters.
     """
@@ -100,15 +103,11 @@ class NormalizedText:
     native: str = ""
     readable: str = ""
     other_script_share: float = 0.0
+    written: str = ""
 
     @property
     def views(self) -> dict[str, str]:
         """Distinct views by name; a view equal to an earlier one is left out."""
-        return {names[0]: text for text, names in self.view_names.items()}
-
-    @property
-    def view_names(self) -> dict[str, tuple[str, ...]]:
-        """Each distinct view's text, with the names of all the views that read so."""
         named = {
             "plain": self.plain,
             "leet": self.leet,
@@ -116,9 +115,10 @@ class NormalizedText:
             "transliterated": self.transliterated,
             "masked": self.masked,
         }
-        out: dict[str, tuple[str, ...]] = {}
+        out: dict[str, str] = {}
         for name, text in named.items():
-            out[text] = (*out.get(text, ()), name)
+            if text not in out.values():
+                out[name] = text
         return out
 
 
@@ -361,4 +361,5 @@ def normalize(text: str | bytes) -> NormalizedText:
         other_script_share=(
             0.0 if ascii_only == visible else _share_of_letters_left_out(visible, ascii_only)
         ),
+        written=visible,
     )

@@ -77,31 +77,34 @@ def test_the_audit_finds_an_everyday_word_behind_a_disguised_entry(entry, word):
     assert not hidden_hits(matcher, {"hate": {word}}, word)
 
 
-# Languages written in Cyrillic or Greek, whose words the lists read phonetically.
-ALPHABET_LANGUAGES = ("ru", "uk", "bg", "mk", "el")
-# What the lists catch among those languages' 50,000 most frequent words, each read and
-# found to be the word for what the list names (шота is the anime genre's name, too).
-CAUGHT_IN_CYRILLIC_AND_GREEK = {
-    *("πορνογραφία", "πορνό", "анал", "анальний", "анального", "анальный", "анус", "бдсм"),
-    *("вагина", "голая", "голые", "голый", "мастурбација", "пенис", "порно", "секс"),
-    *("сексът", "ххх", "шота"),
+# Languages whose words the lists met: written in Cyrillic or Greek and read phonetically,
+# or written with accents that the matcher drops ("nüde" is a disguise, "góry" is not).
+OTHER_LANGUAGES = ("ru", "uk", "bg", "mk", "el", "pl", "tr", "cs", "sk", "hu", "ro", "vi", "da")
+OTHER_LANGUAGES += ("de", "fr", "es", "pt", "it")
+# What the lists catch among those languages' 20,000 most frequent words written beyond
+# ASCII, each read and found to be the word for what its list names.
+CAUGHT_BEYOND_ASCII = {
+    *("cocaïne", "décapité", "nudité", "pornografía", "pornó", "pornô", "pédophile", "pénis"),
+    *("pênis", "sikiş", "suicidé", "torturé", "çıplak", "érection", "πορνό", "анальний"),
+    *("вагина", "голые", "голый", "пенис", "порно", "секс", "сексът"),
 }
 
 
-def test_everyday_cyrillic_and_greek_words_do_not_read_as_listed_ones(policy):
-    """Before, "горы" (mountains) read "gory", "раки" (crayfish) "paki" and Macedonian
-    "нуди" (offers) "nudi": 15 of these words were blocked. A new hit here must be read
-    and either listed above or allowlisted."""
+def test_everyday_words_of_other_languages_do_not_read_as_listed_ones(policy):
+    """Before, 18 of these words were blocked: "горы" (mountains) read "gory" and "раки"
+    (crayfish) "paki"; Polish "góry" (mountains) read "gory" once its accent went, and
+    Vietnamese "nữa" (more) "nua". A new hit here must be read, then listed above or
+    allowlisted as written."""
     acting = {c.id for c in policy.categories if c.action is not Action.ALLOW}
     matcher = build_keyword_check(policy).prompt_matcher
     caught = {
         word
-        for language in ALPHABET_LANGUAGES
-        for word in top_n_list(language, 50_000)
+        for language in OTHER_LANGUAGES
+        for word in top_n_list(language, 20_000)
         if not word.isascii()
         and any(
             m.term.category in acting and not m.term.needs_context
             for m in matcher.find(normalize(word))
         )
     }
-    assert caught == CAUGHT_IN_CYRILLIC_AND_GREEK
+    assert caught == CAUGHT_BEYOND_ASCII

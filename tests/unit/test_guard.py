@@ -143,6 +143,13 @@ def test_the_classifier_only_advises_on_prompts_mostly_in_scripts_it_reads_trans
     assert guard.check("a girl with a balloon, 女孩").action is Action.WARN  # mostly English
 
 
+def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy):
+    classifier = RecordingClassifier()
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier)
+    assert guard.check("nudę").action is Action.ALLOW  # Polish for boredom, allowlisted
+    assert classifier.read == []
+
+
 def test_advisory_findings_neither_escalate_nor_give_context(policy):
     advisory = finding(SemanticClassifier.advisory_name, "sexual", 0.99)
     verdict = combine_findings(policy, [advisory, finding("keywords", "minors", 1.0)])

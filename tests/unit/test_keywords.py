@@ -108,10 +108,24 @@ def test_a_match_shorter_than_the_allowed_phrase_is_cancelled_but_not_an_equal_o
     assert categories(check, "suicide bomber") == {"illegal-activity"}
 
 
-@pytest.mark.parametrize("prompt", ["gory", "горы and a gory scene", "gоrу"])
-def test_a_foreign_word_allowed_for_its_reading_leaves_the_english_word_listed(check, prompt):
-    """ "горы" is allowlisted for the reading "gory" in the transliterated view only."""
+@pytest.mark.parametrize(
+    "prompt", ["gory", "горы and a gory scene", "gоrу", "góry gory", "a gore-y mess, góry"]
+)
+def test_a_foreign_word_allowed_as_written_leaves_the_english_word_listed(check, prompt):
+    """The Russian "горы" and Polish "góry" (mountains) are allowlisted as written."""
     assert categories(check, prompt) == {"graphic-violence"}
+
+
+@pytest.mark.parametrize("prompt", ["a nüde woman", "pörn", "nudé photo"])
+def test_accents_on_an_english_word_still_disguise_it(check, prompt):
+    assert categories(check, prompt) == {"sexual"}
+
+
+def test_the_classifier_does_not_read_an_allowed_foreign_word_as_the_listed_one(check):
+    """Polish "nudę" (boredom) reads "nude" once its accent goes."""
+    assert check.classifier_text(normalize("nudę na plaży")) == "na plazy"
+    assert check.classifier_text(normalize("nudę")) == ""
+    assert check.classifier_text(normalize("a nude woman")) == "a nude woman"
 
 
 def test_matches_respect_word_boundaries():
@@ -352,6 +366,12 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
         "раки на тарелке",  # crayfish on a plate: "paki" with look-alikes folded
         "Семён читает книгу",  # a name: "semen"
         "ниска маса",  # a low table, in Bulgarian: "nicka" with look-alikes folded
+        "Tatry, góry zimą",  # Polish, mountains in winter: "gory" once the accent goes
+        "GÓRY I JEZIORA",  # the same in capitals
+        "bana göre güzel bir manzara",  # Turkish, according to me: "gore"
+        "thêm một cụm hoa nữa",  # Vietnamese, one more bunch of flowers: "cum", "nua"
+        "at gøre rent",  # Danish, to clean: "gore"
+        "vánoční dárky",  # Czech, Christmas presents: "darky"
     ],
 )
 def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(check, prompt):
