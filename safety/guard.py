@@ -31,9 +31,10 @@ ERROR_CHECK = "guard"
 ESCALATION_CHECK = "escalation"
 # The classifier reads English. A prompt with more than this share of its letters in other
 # scripts reaches it transliterated ("malen kaya devochka c vozdyshnym shapom"), which it
-# was not trained on, so its scores there are noise: that Russian "little girl with a
-# balloon" scored 0.99 for sexual content, a kimono in Japanese warned for harassment.
-# Its findings on such a prompt are advisory; the blocklists judge it.
+# was not trained on, so its scores there are mostly noise: that Russian "little girl with
+# a balloon" scored 0.99 for sexual content. Not all noise: English spelled in Cyrillic
+# ("нейкед вумен") reads as English again. So on such a prompt its findings warn at most,
+# and the blocklists, and the checks on the images drawn, do the rest.
 MOST_LETTERS_UNREAD = 0.5
 
 
@@ -59,8 +60,8 @@ def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action
     action outright, classifier scores apply it from the category's thresholds, and a
     needs-context keyword without the classifier's support (`in_context`) only warns."""
     category = policy.category(finding.category)
-    if finding.check == SemanticClassifier.advisory_name:
-        return Action.ALLOW
+    if finding.check == SemanticClassifier.transliterated_name:
+        return min(category.action_for(finding.score), Action.WARN, key=lambda a: a.severity)
     if finding.check == SemanticClassifier.name:
         return category.action_for(finding.score)
     if finding.check == KeywordCheck.context_name and not in_context:
@@ -73,7 +74,7 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     needs-context keywords take part only `in_context`."""
     present: dict[str, float] = {}
     for finding in findings:
-        if finding.check == SemanticClassifier.advisory_name:
+        if finding.check == SemanticClassifier.transliterated_name:
             continue
         if finding.check == KeywordCheck.context_name and not in_context:
             continue
@@ -101,19 +102,19 @@ def _noting_stand_ins(
     return tuple(replace(f, evidence=f.evidence + note) for f in findings)
 
 
-def _advisory_where_unread(
+def _warning_at_most_where_unread(
     findings: Iterable[Finding], text: NormalizedText
 ) -> tuple[Finding, ...]:
-    """The classifier's findings, made advisory where most of the prompt's letters are in
-    scripts it reads only in Latin letters."""
+    """The classifier's findings, marked to warn at most where most of the prompt's letters
+    are in scripts it reads only in Latin letters."""
     if text.other_script_share <= MOST_LETTERS_UNREAD:
         return tuple(findings)
     note = (
-        f" (advisory: {text.other_script_share:.0%} of the letters are in scripts"
+        f" (warns at most: {text.other_script_share:.0%} of the letters are in scripts"
         " the classifier reads only in Latin letters)"
     )
     return tuple(
-        replace(f, check=SemanticClassifier.advisory_name, evidence=f.evidence + note)
+        replace(f, check=SemanticClassifier.transliterated_name, evidence=f.evidence + note)
         for f in findings
     )
 
@@ -142,13 +143,10 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
     findings = tuple(findings)
     in_context = corroborated(policy, findings)
     findings += escalate(policy, findings, in_context)
-    if all(f.check == SemanticClassifier.advisory_name for f in findings):
+    if not findings:
         return Verdict(
             Action.ALLOW,
-            findings=findings,
-            explanation="\n".join(
-                ["allow: no check found anything", *(_describe(policy, f) for f in findings)]
-            ),
+            explanation="allow: no check found anything",
             policy_version=policy.version,
         )
     support = Counter(f.category for f in findings)
@@ -229,7 +227,7 @@ class PromptGuard:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
                 return verdicts  # type: ignore[return-value]
             by_index = {
-                index: _advisory_where_unread(
+                index: _warning_at_most_where_unread(
                     _noting_stand_ins(found, text.readable, read_as), text
                 )
                 for (index, text), read_as, found in zip(to_classify, read, semantic, strict=True)

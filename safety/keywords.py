@@ -12,6 +12,12 @@ trailing `?` marks such a term as needing context: its hits are reported by a
 separate check, and the guard applies the category's action only when the
 classifier also finds the prompt harmful.
 
+Dropping accents and reading other scripts in Latin letters also turns everyday words of
+other languages into listed English ones: Polish "góry" (mountains) and Russian "горы"
+read "gory". Allowlist entries written beyond ASCII are therefore matched as written
+(case-folded, accents kept), and the text they cover is left out before the lists are
+matched, so "góry" is allowed and "gory" is not.
+
 Entries in scripts written without spaces (Chinese, Japanese, Korean, Thai) are kept in
 their own script and found anywhere inside a run of it, since those prompts have no word
 boundaries to respect; the allowlist names the everyday words that contain one.

@@ -220,8 +220,8 @@ class SemanticClassifier:
 
     name = "semantic"
     # Its findings on prompts written mostly in scripts it reads only in Latin letters,
-    # reported for moderators but acted on by nobody (see the guard).
-    advisory_name = "semantic-advisory"
+    # which warn at most (see the guard).
+    transliterated_name = "semantic-transliterated"
 
     def __init__(self, embedder: Embedder, policy: Policy, head: ClassifierHead | None) -> None:
         self._embedder = embedder

@@ -143,14 +143,13 @@ def test_everyday_prompts_in_other_languages_are_allowed(guard, prompt):
     "prompt",
     [
         "маленькая девочка с воздушным шаром",  # a little girl with a balloon: 0.99 sexual
-        "着物を着た女性",  # a woman in a kimono: warned for harassment
-        "قطة نائمة على الأريكة",  # a cat asleep on the sofa: warned for sexual content
+        "нейкед вумен",  # English spelled in Cyrillic, which the classifier reads as English
     ],
 )
-def test_the_classifier_s_noise_on_other_scripts_is_only_advice(guard, prompt):
+def test_the_classifier_only_warns_on_prompts_in_scripts_it_reads_transliterated(guard, prompt):
     verdict = guard.check(prompt)
-    assert verdict.action is Action.ALLOW
-    assert {f.check for f in verdict.findings} == {SemanticClassifier.advisory_name}
+    assert (verdict.action, verdict.category) == (Action.WARN, "sexual")
+    assert {f.check for f in verdict.findings} == {SemanticClassifier.transliterated_name}
 
 
 def test_other_scripts_are_still_blocked_on_their_words(guard):

@@ -113,12 +113,13 @@ def test_a_named_public_figure_alone_is_allowed(policy):
 class RecordingClassifier(SemanticClassifier):
     """Stands in for the classifier model: records what it reads, reports one finding."""
 
-    def __init__(self) -> None:
+    def __init__(self, score: float = 0.9) -> None:
         self.read: list[str] = []
+        self.score = score
 
     def check_many(self, texts):
         self.read += texts
-        return [(finding("semantic", "graphic-violence", 0.9),) for _ in texts]
+        return [(finding("semantic", "graphic-violence", self.score),) for _ in texts]
 
 
 def test_the_classifier_reads_names_as_their_stand_in_and_moderators_see_it(policy):
@@ -132,15 +133,15 @@ def test_the_classifier_reads_names_as_their_stand_in_and_moderators_see_it(poli
     assert classifier.read[-1] == "a crowd at a rally"
 
 
-def test_the_classifier_only_advises_on_prompts_mostly_in_scripts_it_reads_transliterated(
+def test_the_classifier_warns_at_most_on_prompts_mostly_in_scripts_it_reads_transliterated(
     policy,
 ):
-    guard = PromptGuard(policy, build_keyword_check(policy), RecordingClassifier())
+    guard = PromptGuard(policy, build_keyword_check(policy), RecordingClassifier(score=0.99))
     verdict = guard.check("маленькая девочка с воздушным шаром")  # a girl with a balloon
-    assert verdict.action is Action.ALLOW and verdict.message == ""
-    assert [f.check for f in verdict.findings] == [SemanticClassifier.advisory_name]
-    assert "advisory: 97% of the letters" in verdict.explanation
-    assert guard.check("a girl with a balloon, 女孩").action is Action.WARN  # mostly English
+    assert (verdict.action, verdict.category) == (Action.WARN, "graphic-violence")
+    assert [f.check for f in verdict.findings] == [SemanticClassifier.transliterated_name]
+    assert "warns at most: 97% of the letters" in verdict.explanation
+    assert guard.check("a girl with a balloon, 女孩").action is Action.BLOCK  # mostly English
 
 
 def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy):
@@ -150,12 +151,18 @@ def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy)
     assert classifier.read == []
 
 
-def test_advisory_findings_neither_escalate_nor_give_context(policy):
-    advisory = finding(SemanticClassifier.advisory_name, "sexual", 0.99)
-    verdict = combine_findings(policy, [advisory, finding("keywords", "minors", 1.0)])
-    assert verdict.action is Action.ALLOW
-    verdict = combine_findings(policy, [advisory, finding("keywords-in-context", "hate", 1.0)])
-    assert (verdict.action, verdict.category) == (Action.WARN, "hate")
+def test_findings_on_transliterated_prompts_neither_escalate_nor_give_context(policy):
+    transliterated = finding(SemanticClassifier.transliterated_name, "sexual", 0.99)
+    verdict = combine_findings(policy, [transliterated, finding("keywords", "minors", 1.0)])
+    assert (verdict.action, verdict.category) == (Action.WARN, "sexual")
+    verdict = combine_findings(
+        policy,
+        [
+            finding(SemanticClassifier.transliterated_name, "hate", 0.6),
+            finding("keywords-in-context", "hate", 1.0),
+        ],
+    )
+    assert verdict.action is Action.WARN
 
 
 def test_a_needs_context_keyword_alone_only_warns(policy):
