@@ -34,7 +34,9 @@ ESCALATION_CHECK = "escalation"
 # was not trained on, so its scores there are mostly noise: that Russian "little girl with
 # a balloon" scored 0.99 for sexual content. Not all noise: English spelled in Cyrillic
 # ("нейкед вумен") reads as English again. So on such a prompt its findings warn at most,
-# and the blocklists, and the checks on the images drawn, do the rest.
+# and the blocklists, and the checks on the images drawn, do the rest. Its words in Latin
+# letters are also read alone, with full weight, so that padding an English prompt with
+# another script does not turn the classifier's block into a warning.
 MOST_LETTERS_UNREAD = 0.5
 
 
@@ -92,31 +94,19 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     )
 
 
-def _noting_stand_ins(
-    findings: Iterable[Finding], readable: str, read_as: str
+def _as_read(
+    findings: Iterable[Finding], text: NormalizedText, read_as: str, check: str
 ) -> tuple[Finding, ...]:
-    """The classifier's findings, saying what it read when stand-ins replaced names."""
-    if read_as == readable:
-        return tuple(findings)
-    note = f' (read as "{read_as}")'
-    return tuple(replace(f, evidence=f.evidence + note) for f in findings)
-
-
-def _warning_at_most_where_unread(
-    findings: Iterable[Finding], text: NormalizedText
-) -> tuple[Finding, ...]:
-    """The classifier's findings, marked to warn at most where most of the prompt's letters
-    are in scripts it reads only in Latin letters."""
-    if text.other_script_share <= MOST_LETTERS_UNREAD:
-        return tuple(findings)
-    note = (
-        f" (warns at most: {text.other_script_share:.0%} of the letters are in scripts"
-        " the classifier reads only in Latin letters)"
-    )
-    return tuple(
-        replace(f, check=SemanticClassifier.transliterated_name, evidence=f.evidence + note)
-        for f in findings
-    )
+    """The classifier's findings on `read_as`, reported under `check`, saying what it read
+    where that was not the prompt's readable text (stand-ins for names, or its words in
+    Latin letters alone) and why a transliterated reading warns at most."""
+    note = "" if read_as == text.readable else f' (read as "{read_as}")'
+    if check == SemanticClassifier.transliterated_name:
+        note += (
+            f" (warns at most: {text.other_script_share:.0%} of the letters are in scripts"
+            " the classifier reads only in Latin letters)"
+        )
+    return tuple(replace(f, check=check, evidence=f.evidence + note) for f in findings)
 
 
 def _describe(policy: Policy, finding: Finding) -> str:
@@ -215,23 +205,18 @@ class PromptGuard:
                 continue
             pending.append((index, text, findings))
 
-        to_classify = [(index, text) for index, text, _ in pending if text.readable]
-        if self._semantic is not None and to_classify:
+        texts = {index: text for index, text, _ in pending}
+        if self._semantic is not None and pending:
             try:
-                read = [self._classifier_text(text) for _, text in to_classify]
-                to_classify = [pair for pair, words in zip(to_classify, read, strict=True) if words]
-                read = [words for words in read if words]
-                semantic = self._semantic.check_many(read) if read else []
+                jobs = [job for i, text in texts.items() for job in self._classifier_jobs(i, text)]
+                semantic = self._semantic.check_many([read for _, read, _ in jobs]) if jobs else []
             except Exception as error:
                 for index, _, _ in pending:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
                 return verdicts  # type: ignore[return-value]
-            by_index = {
-                index: _warning_at_most_where_unread(
-                    _noting_stand_ins(found, text.readable, read_as), text
-                )
-                for (index, text), read_as, found in zip(to_classify, read, semantic, strict=True)
-            }
+            by_index: dict[int, list[Finding]] = {}
+            for (index, read_as, check), found in zip(jobs, semantic, strict=True):
+                by_index.setdefault(index, []).extend(_as_read(found, texts[index], read_as, check))
             for index, _, findings in pending:
                 findings.extend(by_index.get(index, ()))
 
@@ -242,8 +227,23 @@ class PromptGuard:
                 verdicts[index] = self._fail_closed("combine", error)
         return verdicts  # type: ignore[return-value]
 
-    def _classifier_text(self, text: NormalizedText) -> str:
-        return self._keywords.classifier_text(text) if self._keywords else text.readable
+    def _classifier_jobs(self, index: int, text: NormalizedText) -> list[tuple[int, str, str]]:
+        """What the classifier reads of one prompt, each with the check its findings are
+        reported under: the whole prompt, and where most of it is in other scripts, whose
+        reading only warns, its words in Latin letters alone too."""
+        if text.other_script_share <= MOST_LETTERS_UNREAD:
+            reads = [(self._classifier_text(text), SemanticClassifier.name)]
+        else:
+            reads = [
+                (self._classifier_text(text), SemanticClassifier.transliterated_name),
+                (self._classifier_text(text, latin_only=True), SemanticClassifier.name),
+            ]
+        return [(index, read, check) for read, check in reads if read]
+
+    def _classifier_text(self, text: NormalizedText, latin_only: bool = False) -> str:
+        if self._keywords:
+            return self._keywords.classifier_text(text, latin_only=latin_only)
+        return text.leet if latin_only else text.readable
 
     def _keyword_findings(self, prompt: str, negative: str) -> tuple[NormalizedText, list[Finding]]:
         text = normalize(prompt)

@@ -388,11 +388,13 @@ class KeywordCheck:
         self._negative = negative_matcher
         self._stand_ins = stand_ins or StandIns(())
 
-    def classifier_text(self, prompt: NormalizedText) -> str:
+    def classifier_text(self, prompt: NormalizedText, latin_only: bool = False) -> str:
         """What the semantic classifier should read: the readable view with stand-ins, and
         without the allowed foreign words whose reading is a listed one ("nudę", Polish for
-        boredom, reads "nude")."""
-        return self._stand_ins.rewrite(self.prompt_matcher.without_allowed_words(prompt).readable)
+        boredom, reads "nude"). `latin_only` reads only the words in the ASCII views,
+        leaving out those of other scripts."""
+        prompt = self.prompt_matcher.without_allowed_words(prompt)
+        return self._stand_ins.rewrite(prompt.leet if latin_only else prompt.readable)
 
     def check(self, prompt: NormalizedText) -> tuple[Finding, ...]:
         return findings_from_matches(self.prompt_matcher.find(prompt), self.name, self.context_name)

@@ -136,12 +136,23 @@ def test_the_classifier_reads_names_as_their_stand_in_and_moderators_see_it(poli
 def test_the_classifier_warns_at_most_on_prompts_mostly_in_scripts_it_reads_transliterated(
     policy,
 ):
-    guard = PromptGuard(policy, build_keyword_check(policy), RecordingClassifier(score=0.99))
-    verdict = guard.check("маленькая девочка с воздушным шаром")  # a girl with a balloon
+    classifier = RecordingClassifier(score=0.99)
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier)
+    verdict = guard.check("девушка в парке")  # a girl in the park
+    assert classifier.read == ["devyshka v papke"]  # look-alikes folded, as in training
     assert (verdict.action, verdict.category) == (Action.WARN, "graphic-violence")
     assert [f.check for f in verdict.findings] == [SemanticClassifier.transliterated_name]
-    assert "warns at most: 97% of the letters" in verdict.explanation
-    assert guard.check("a girl with a balloon, 女孩").action is Action.BLOCK  # mostly English
+    assert "warns at most: 100% of the letters" in verdict.explanation
+    assert guard.check("a girl in the park, 公园里的女孩").action is Action.BLOCK  # mostly English
+
+
+def test_words_in_latin_letters_are_also_read_alone_so_padding_cannot_soften_a_block(policy):
+    classifier = RecordingClassifier(score=0.99)
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier)
+    verdict = guard.check("a man whose head was cut off " + "的" * 40)
+    assert classifier.read[-1] == "a man whose head was cut off"
+    assert verdict.action is Action.BLOCK
+    assert 'read as "a man whose head was cut off"' in verdict.explanation
 
 
 def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy):
