@@ -335,6 +335,10 @@ def test_an_asterisk_inside_a_term_is_refused_with_the_entry_named():
         ("yatakta çıplak bir kadın", "sexual"),
         ("секс на пляже", "sexual"),  # read phonetically: "seks"
         ("πορνό", "sexual"),
+        ("обезглавленный солдат", "graphic-violence"),  # beheaded, read phonetically
+        ("расчленённое тело в лесу", "graphic-violence"),  # a dismembered body
+        ("血まみれのバラバラ死体", "graphic-violence"),
+        ("피투성이 토막 시체", "graphic-violence"),
         ("ѕех", "sexual"),  # look-alikes, folded
     ],
 )
@@ -372,6 +376,9 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
         "thêm một cụm hoa nữa",  # Vietnamese, one more bunch of flowers: "cum", "nua"
         "at gøre rent",  # Danish, to clean: "gore"
         "vánoční dárky",  # Czech, Christmas presents: "darky"
+        "расчленение текста на абзацы",  # dividing a text into paragraphs
+        "バラバラの部品",  # parts scattered about
+        "토막잠을 자는 고양이",  # a cat taking a nap
     ],
 )
 def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(check, prompt):
