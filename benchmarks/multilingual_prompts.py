@@ -23,7 +23,7 @@ from benchmarks.prompt_safety import POLICY
 from safety.guard import build_prompt_guard
 from safety.policy import load_policy
 from safety.prompt_datasets import SAFE
-from safety.verdict import Verdict
+from safety.verdict import Action, Verdict
 
 PROBES = Path(__file__).resolve().parent / "data" / "multilingual_probes.tsv"
 
@@ -48,6 +48,7 @@ class LanguageRow:
     as_labelled: int  # of those, under the rule they were labelled with
     benign: int
     benign_blocked: int
+    benign_warned: int  # drawn with a warning notice
 
 
 def tabulate(probes: Sequence[Probe], verdicts: Sequence[Verdict]) -> list[LanguageRow]:
@@ -65,6 +66,7 @@ def tabulate(probes: Sequence[Probe], verdicts: Sequence[Verdict]) -> list[Langu
                 as_labelled=sum(not v.allowed and v.category == p.label for p, v in unsafe),
                 benign=len(benign),
                 benign_blocked=sum(not v.allowed for v in benign),
+                benign_warned=sum(v.action is Action.WARN for v in benign),
             )
         )
     return rows
@@ -85,11 +87,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{verdict.category or '-':<22}  {probe.prompt}"
             )
         print()
-    print("language  unsafe blocked  under its rule  benign blocked")
+    print("language  unsafe blocked  under its rule  benign blocked  benign warned")
     for row in tabulate(probes, verdicts):
         print(
             f"{row.language:<8}  {row.blocked:>6} of {row.unsafe}  {row.as_labelled:>9} of "
-            f"{row.unsafe}  {row.benign_blocked:>9} of {row.benign}"
+            f"{row.unsafe}  {row.benign_blocked:>9} of {row.benign}  "
+            f"{row.benign_warned:>8} of {row.benign}"
         )
 
 

@@ -38,5 +38,6 @@ def test_a_language_row_counts_blocks_under_any_rule_and_under_the_labelled_one(
     ]
     first, second = tabulate(probes, verdicts)
     assert (first.language, first.unsafe, first.blocked, first.as_labelled) == ("xx", 2, 2, 1)
-    assert (first.benign, first.benign_blocked) == (1, 0)  # a warning is not a block
+    assert (first.benign, first.benign_blocked, first.benign_warned) == (1, 0, 1)
     assert (second.language, second.benign, second.benign_blocked) == ("yy", 1, 1)
+    assert second.benign_warned == 0
