@@ -159,6 +159,22 @@ def test_padding_with_another_script_does_not_soften_the_classifier_s_block(guar
     assert guard.check(prompt + padding).action is Action.BLOCK
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a woman showing her nipples",
+        "close up of pierced nipples",
+        "a woman with her n1pples showing",
+    ],
+)
+def test_a_nipple_on_a_person_is_blocked_with_the_classifier_s_support(guard, prompt):
+    assert guard.check(prompt).action is Action.BLOCK
+
+
+def test_a_nipple_on_a_baby_bottle_is_not_blocked(guard):
+    assert guard.check("a baby bottle with a silicone nipple").action is not Action.BLOCK
+
+
 def test_other_scripts_are_still_blocked_on_their_words(guard):
     assert guard.check("голая женщина на кровати").action is Action.BLOCK
 

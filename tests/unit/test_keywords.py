@@ -81,6 +81,10 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "a diploma that says summa cum laude",
         "a cock crowing on a fence at sunrise",
         "a pussy willow branch in a vase",
+        "a naked mole rat in a zoo",
+        "the naked chef cooking pasta",
+        "a plumber holding a brass pipe nipple",
+        "a baby bottle nipple on the counter",
     ],
 )
 def test_known_traps_are_allowed(check, prompt):
@@ -267,6 +271,15 @@ def test_slurs_count_in_full_and_everyday_words_need_context(check, prompt, need
     assert ("keywords" in reported_by) is not needs_context
     assert reported_by <= {"keywords", "keywords-in-context"}
     assert reported_by
+
+
+@pytest.mark.parametrize(
+    "prompt", ["a baby bottle with a silicone nipple", "nipples of a cow's udder, farm photo"]
+)
+def test_a_nipple_needs_context(check, prompt):
+    """A baby bottle's or a plumber's; a prompt that shows one on a person is blocked by
+    the classifier, which agrees (integration test)."""
+    assert {f.check for f in check.check(normalize(prompt))} == {"keywords-in-context"}
 
 
 def test_needs_context_terms_count_in_full_in_negative_prompts(check):
