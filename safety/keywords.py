@@ -199,10 +199,10 @@ class KeywordMatcher:
         spellings = [(term.text, term) for term in latin]
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
-        allowed_phrases = list(allowed_phrases)
-        written = [phrase for phrase in allowed_phrases if _read_as_another_word(phrase)]
+        read = {phrase: normalize(phrase) for phrase in allowed_phrases}
+        written = [phrase for phrase, text in read.items() if _read_as_another_word(phrase, text)]
         self._written = _automaton((_fold_each(phrase), phrase) for phrase in written)
-        normalized = [normalize(phrase) for phrase in allowed_phrases if phrase not in written]
+        normalized = [text for phrase, text in read.items() if phrase not in written]
         # Every view of a trap, as a prompt's term may be found in any of them: squeezed,
         # "nude heels" reads "nude hels", and the leet view's phrase would not cancel it.
         allowed = {view for phrase in normalized for view in phrase.views.values()}
@@ -270,17 +270,21 @@ class KeywordMatcher:
         return normalize("".join(chars))
 
 
-def _read_as_another_word(phrase: str) -> bool:
+def _read_as_another_word(phrase: str, read: NormalizedText) -> bool:
     """Whether an allowed phrase is written beyond ASCII and yet has a reading in the
     ASCII views: a foreign word that reads as a listed one once its accents go ("góry",
     mountains, reads "gory") or read phonetically ("горы", "gory"). Such a phrase is
     matched as written, as the reading is also the listed English word."""
-    return not phrase.isascii() and bool(normalize(phrase).transliterated)
+    return not phrase.isascii() and bool(read.transliterated)
 
 
 def _fold_each(text: str) -> str:
     """`text` case-folded letter by letter, keeping its length (and accents): "GÓRY" is
-    "góry"; a letter whose folding is longer ("ß") stays as it is."""
+    "góry"; a letter whose folding is longer ("ß") stays as it is. Every prompt with a
+    letter beyond ASCII pays for this, so the common case is folded in one call."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded
     return "".join(c if len(folded := c.casefold()) != 1 else folded for c in text)
 
 
