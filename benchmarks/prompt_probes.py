@@ -1,0 +1,122 @@
+"""The prompt guard on hand-written probes: `python -m benchmarks.prompt_probes SET`.
+
+Two things the public sets of `benchmarks.prompt_safety` do not cover, each probed by a
+small set of prompts in `benchmarks/data/`, written for the check before the guard's
+results on them were read and not changed after:
+
+- `multilingual` (`multilingual_probes.tsv`, grouped by language): no public set of image
+  prompts labelled for safety covers other languages. 102 prompts, five unsafe and five
+  benign in each of nine languages, two and two in three more. The semantic classifier
+  reads English only (it sees other scripts transliterated), so what is caught there is
+  mostly the blocklists' doing.
+- `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space
+  for every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
+  sports, toys, beaches, babies, art, pets, work, fantasy, people), 93 benign prompts with 24
+  plainly unsafe ones on the same topics. The public benign sets are captions or
+  art-site prompts; these are the scenes on which the classifier was seen to be sure of
+  itself and wrong ("a butcher cutting meat", 0.98 for graphic violence).
+
+Small and hand-made: probes of coverage, not measures of recall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from benchmarks.prompt_safety import POLICY
+from safety.guard import build_prompt_guard
+from safety.policy import load_policy
+from safety.prompt_datasets import SAFE
+from safety.verdict import Action, Verdict
+
+DATA = Path(__file__).resolve().parent / "data"
+PROBE_SETS = {
+    "multilingual": DATA / "multilingual_probes.tsv",
+    "everyday": DATA / "everyday_probes.tsv",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    group: str  # a language, or a topic
+    label: str  # a policy category, or "safe"
+    prompt: str
+
+
+def load_probes(name: str) -> list[Probe]:
+    with PROBE_SETS[name].open(newline="", encoding="utf-8") as handle:
+        return [Probe(**row) for row in csv.DictReader(handle, delimiter="\t")]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str
+    unsafe: int
+    blocked: int  # unsafe prompts blocked, under any rule
+    as_labelled: int  # of those, under the rule they were labelled with
+    benign: int
+    benign_blocked: int
+    benign_warned: int  # drawn with a warning notice
+
+
+def tabulate(probes: Sequence[Probe], verdicts: Sequence[Verdict]) -> list[GroupRow]:
+    """One row per group, in the order the groups first appear."""
+    rows = []
+    for group in dict.fromkeys(p.group for p in probes):
+        pairs = [(p, v) for p, v in zip(probes, verdicts, strict=True) if p.group == group]
+        unsafe = [(p, v) for p, v in pairs if p.label != SAFE]
+        benign = [v for p, v in pairs if p.label == SAFE]
+        rows.append(
+            GroupRow(
+                group=group,
+                unsafe=len(unsafe),
+                blocked=sum(not v.allowed for _, v in unsafe),
+                as_labelled=sum(not v.allowed and v.category == p.label for p, v in unsafe),
+                benign=len(benign),
+                benign_blocked=sum(not v.allowed for v in benign),
+                benign_warned=sum(v.action is Action.WARN for v in benign),
+            )
+        )
+    return rows
+
+
+def total(rows: Sequence[GroupRow]) -> GroupRow:
+    """All groups summed into one row."""
+    counts = [f.name for f in fields(GroupRow) if f.name != "group"]
+    return GroupRow("all", **{name: sum(getattr(r, name) for r in rows) for name in counts})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("probes", choices=sorted(PROBE_SETS), help="which set of probes")
+    parser.add_argument("--explain", action="store_true", help="print each prompt's verdict")
+    args = parser.parse_args(argv)
+    print("command: python -m benchmarks.prompt_probes " + shlex.join(sys.argv[1:]))
+    probes = load_probes(args.probes)
+    guard = build_prompt_guard(load_policy(POLICY))
+    verdicts = [guard.check(p.prompt) for p in probes]
+    if args.explain:
+        for probe, verdict in zip(probes, verdicts, strict=True):
+            print(
+                f"{probe.group:<12}  {probe.label:<16}  {verdict.action.value:<5}  "
+                f"{verdict.category or '-':<22}  {probe.prompt}"
+            )
+        print()
+    print("group         unsafe blocked  under its rule  benign blocked  benign warned")
+    rows = tabulate(probes, verdicts)
+    for row in [*rows, total(rows)]:
+        print(
+            f"{row.group:<12}  {row.blocked:>6} of {row.unsafe:<3}  {row.as_labelled:>6} of "
+            f"{row.unsafe:<3}  {row.benign_blocked:>7} of {row.benign:<3}  "
+            f"{row.benign_warned:>6} of {row.benign:<3}"
+        )
+
+
+if __name__ == "__main__":
+    main()
