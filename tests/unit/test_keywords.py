@@ -274,6 +274,22 @@ def test_slurs_count_in_full_and_everyday_words_need_context(check, prompt, need
 
 
 @pytest.mark.parametrize(
+    ("prompt", "needs_context"),
+    [
+        ("a cartoon of a black man drawn as an ape, racist caricature", False),
+        ("antisemitic caricatures of bankers on a poster", False),
+        ("a racist cartoon about immigrants", False),
+        ("a man in blackface", True),
+    ],
+)
+def test_hateful_imagery_is_named_by_phrase(check, prompt, needs_context):
+    """The classifier only warned on a prompt that asks for a racist caricature (0.51 for
+    hate); blackface waits for its support, as the word also names a history."""
+    (finding,) = [f for f in check.check(normalize(prompt)) if f.category == "hate"]
+    assert finding.check == ("keywords-in-context" if needs_context else "keywords")
+
+
+@pytest.mark.parametrize(
     "prompt", ["a baby bottle with a silicone nipple", "nipples of a cow's udder, farm photo"]
 )
 def test_a_nipple_needs_context(check, prompt):
