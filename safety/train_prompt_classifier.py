@@ -165,10 +165,11 @@ def fit_ensemble(
     weights: np.ndarray,
     n_classes: int,
     members: int = MEMBERS,
+    seed: int = SEED,
 ) -> tuple[Layer, ...]:
-    """`members` networks from seeds SEED, SEED + 1, ..., merged into one head."""
+    """`members` networks from seeds `seed`, `seed` + 1, ..., merged into one head."""
     return merge_members(
-        [fit_head(embeddings, labels, weights, n_classes, SEED + k) for k in range(members)]
+        [fit_head(embeddings, labels, weights, n_classes, seed + k) for k in range(members)]
     )
 
 
@@ -178,14 +179,17 @@ def out_of_fold_scores(
     weights: np.ndarray,
     classes: Sequence[str],
     folds: int = FOLDS,
+    seed: int = SEED,
 ) -> np.ndarray:
     """Each row's per-class scores against "safe" from a head fitted without the row's fold,
     so thresholds are chosen on scores the head did not memorise."""
-    fold = np.random.default_rng(SEED).permutation(len(labels)) % folds
+    fold = np.random.default_rng(seed).permutation(len(labels)) % folds
     scores = np.zeros((len(labels), len(classes)))
     for k in range(folds):
         held = fold == k
-        layers = fit_ensemble(embeddings[~held], labels[~held], weights[~held], len(classes))
+        layers = fit_ensemble(
+            embeddings[~held], labels[~held], weights[~held], len(classes), seed=seed
+        )
         head = ClassifierHead(tuple(classes), layers)
         scores[held] = head.against_safe(embeddings[held])
     return scores
@@ -304,7 +308,11 @@ def evaluate(
 
 
 def train(
-    policy: Policy, datasets_dir: Path, embed: PromptEmbeddings, budget: float = BENIGN_BUDGET
+    policy: Policy,
+    datasets_dir: Path,
+    embed: PromptEmbeddings,
+    budget: float = BENIGN_BUDGET,
+    seed: int = SEED,
 ) -> tuple[ClassifierHead, dict[str, list[LabelledPrompt]]]:
     sets = load_sets(datasets_dir)
     rows = training_rows(policy, sets)
@@ -314,9 +322,9 @@ def train(
     embeddings = embed([item.text for item, _ in rows])
     labels = np.array([index[item.label] for item, _ in rows])
     weights = np.array([weight for _, weight in rows])
-    layers = fit_ensemble(embeddings, labels, weights, len(classes))
+    layers = fit_ensemble(embeddings, labels, weights, len(classes), seed=seed)
     from_data = np.array([item.source != "policy" for item, _ in rows])
-    oof = out_of_fold_scores(embeddings, labels, weights, classes)
+    oof = out_of_fold_scores(embeddings, labels, weights, classes, seed=seed)
     calibration = calibrate(
         oof[from_data], labels[from_data], labels[from_data] == index[SAFE], classes, budget
     )
@@ -331,6 +339,7 @@ def train(
         "data_digest": data_digest,
         "hidden": HIDDEN,
         "members": MEMBERS,
+        "seed": seed,
         "dropout": DROPOUT,
         "epochs": EPOCHS,
         "set_weights": SET_WEIGHTS,
@@ -359,13 +368,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         help=f"share of benign training rows all categories together may block "
         f"(default {BENIGN_BUDGET})",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help=f"first member's seed (default {SEED}); heads from other seeds show how far "
+        "retraining alone moves the figures, which a change to the data must beat",
+    )
     args = parser.parse_args(argv)
 
     torch.use_deterministic_algorithms(True)
     policy = load_policy(args.policy)
     out = args.out or policy.path(policy.classifier_head or "classifiers/prompt_head.npz")
     embed = PromptEmbeddings(load_embedder(), args.cache)
-    head, sets = train(policy, args.datasets, embed, args.benign_budget)
+    head, sets = train(policy, args.datasets, embed, args.benign_budget, args.seed)
     metrics = evaluate(head, policy, embed, sets)
     head = ClassifierHead(head.classes, head.layers, {**head.metadata, "test": metrics})
     head.save(out)

@@ -130,6 +130,18 @@ def test_ensemble_members_start_from_different_seeds():
     assert not np.allclose(first, second)
 
 
+def test_a_seed_gives_the_same_head_again_and_another_seed_another_head():
+    rng = np.random.default_rng(7)
+    embeddings = rng.normal(size=(64, EMBEDDING_DIM))
+    labels = rng.integers(0, 2, size=64)
+
+    def hidden_weight(seed: int) -> np.ndarray:
+        return fit_ensemble(embeddings, labels, np.ones(64), 2, members=1, seed=seed)[0][0]
+
+    np.testing.assert_array_equal(hidden_weight(100), hidden_weight(100))
+    assert not np.allclose(hidden_weight(100), hidden_weight(0))
+
+
 def test_sets_labelled_by_their_images_count_less(policy):
     texts = [f"a painting of a lighthouse number {i}" for i in range(40)]
     on_train_side = [t for t in texts if split_of(t) == "train"]
