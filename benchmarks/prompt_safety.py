@@ -53,8 +53,9 @@ PLAIN_UNSAFE = (
 # Benign sets of chat messages rather than image prompts, pooled apart as well as with the rest.
 CHAT_BENIGN = ("hatecheck/non_hateful", "openai/clean", "xstest/safe")
 # Benign false-positive rates at which the guard and the peers are compared (the issue's
-# bar is 2%), and the log-odds steps by which the guard's thresholds are raised to get there.
-EQUAL_FP_RATES = (0.005, 0.01, 0.015, 0.02)
+# bar is 2%; 3% and 4% show where the guard's own curve lies when comparing two heads), and
+# the log-odds steps by which the guard's thresholds are raised to get there.
+EQUAL_FP_RATES = (0.005, 0.01, 0.015, 0.02, 0.03, 0.04)
 STRICTER_SHIFTS = tuple(np.arange(0.0, 8.01, 0.25))
 BENIGN_OBFUSCATED_PER_SET = 100  # obfuscated benign prompts show what each trick costs in FPs
 HOMOGLYPHS = str.maketrans("aceopxyis", "асеорхуіѕ")  # Latin -> Cyrillic look-alikes
@@ -280,24 +281,28 @@ def _quality(
     )
     _print_table("Per set (test split; '+kind' = obfuscated copy)", header, table)
     _print_table("Pooled", header, summary)
-    if matched:
-        texts = {n: [r.text for r in sets[n]] for n in (*benign, *plain)}
-        curve = [
-            (
-                np.mean([_blocked_under(stricter, verdicts[t]) for n in benign for t in texts[n]]),
-                np.mean([_blocked_under(stricter, verdicts[t]) for n in plain for t in texts[n]]),
-            )
-            for stricter in (_stricter(policy, shift) for shift in STRICTER_SHIFTS)
-        ]
-        peers = [d for d in detectors if d.name in matched]
-        _print_table(
-            "At equal false-positive rates: SafeCanvas made stricter (all thresholds raised "
-            "together) beside the tunable peers; plainly unsafe recall %",
-            ["benign FP %", "SafeCanvas @ its FP", *[p.name for p in peers], "ours / best peer"],
-            _at_equal_false_positives(
-                curve, scores, peers, benign, plain, (*EQUAL_FP_RATES, float(our_fpr))
-            ),
+    texts = {n: [r.text for r in sets[n]] for n in (*benign, *plain)}
+    curve = [
+        (
+            np.mean([_blocked_under(stricter, verdicts[t]) for n in benign for t in texts[n]]),
+            np.mean([_blocked_under(stricter, verdicts[t]) for n in plain for t in texts[n]]),
         )
+        for stricter in (_stricter(policy, shift) for shift in STRICTER_SHIFTS)
+    ]
+    peers = [d for d in detectors if d.name in matched]
+    _print_table(
+        "At equal false-positive rates: SafeCanvas made stricter (all thresholds raised "
+        "together) beside the tunable peers; plainly unsafe recall %",
+        [
+            "benign FP %",
+            "SafeCanvas @ its FP",
+            *[p.name for p in peers],
+            *(["ours / best peer"] if peers else []),
+        ],
+        _at_equal_false_positives(
+            curve, scores, peers, benign, plain, (*EQUAL_FP_RATES, float(our_fpr))
+        ),
+    )
 
     guard_verdicts = [verdicts[r.text] for n in unsafe for r in sets[n]]
     truth = [r.label for n in unsafe for r in sets[n]]
@@ -369,7 +374,8 @@ def _at_equal_false_positives(
     """At each benign false-positive rate: our best plainly-unsafe recall among the
     operating points (`our_curve`, pairs of FP and recall) that stay within it, each
     tunable peer's recall at the threshold blocking that share of benign prompts, and the
-    ratio of ours to the best peer's, which the issue wants at least 3. Where even the
+    ratio of ours to the best peer's, which the issue wants at least 3 (without peers, our
+    recall alone, for comparing two versions of the guard). Where even the
     strictest point blocks more benign prompts than the rate, ours counts as no recall."""
     rows = []
     for rate in rates:
@@ -389,7 +395,8 @@ def _at_equal_false_positives(
             )
             best = max(best, recall)
             line.append(f"{100 * recall:5.1f}")
-        line.append(f"{ours / best:4.1f}" if best else ("inf" if ours else "n/a"))
+        if peers:
+            line.append(f"{ours / best:4.1f}" if best else ("inf" if ours else "n/a"))
         rows.append(line)
     return rows
 

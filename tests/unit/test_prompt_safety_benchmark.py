@@ -71,3 +71,9 @@ def test_each_rate_reads_our_best_point_within_it_beside_each_peer_at_that_rate(
     assert none_within[1:] == ["none (least 0.4)", "  0.0", "n/a"]
     assert at_one[1:] == [" 50.0 @ 0.4", " 30.0", " 1.7"]
     assert at_two[1:] == [" 90.0 @ 2.0", " 40.0", " 2.2"]
+
+
+def test_without_peers_each_rate_reads_our_best_point_alone() -> None:
+    our_curve = [(0.03, 0.95), (0.02, 0.9), (0.012, 0.8), (0.004, 0.5)]
+    rows = _at_equal_false_positives(our_curve, {}, [], [], [], (0.01, 0.03))
+    assert rows == [["1.0", " 50.0 @ 0.4"], ["3.0", " 95.0 @ 3.0"]]
