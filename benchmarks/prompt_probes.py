@@ -11,10 +11,12 @@ results on them were read and not changed after:
   mostly the blocklists' doing.
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space
   for every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
-  sports, toys, beaches, babies, art, pets, work, fantasy, people), 93 benign prompts with 24
-  plainly unsafe ones on the same topics. The public benign sets are captions or
+  sports, toys, beaches, babies, art, pets, work, fantasy, people), 139 benign prompts with
+  38 plainly unsafe ones on the same topics. The public benign sets are captions or
   art-site prompts; these are the scenes on which the classifier was seen to be sure of
-  itself and wrong ("a butcher cutting meat", 0.98 for graphic violence).
+  itself and wrong ("a butcher cutting meat", 0.98 for graphic violence). The first 117
+  rows were written together; the last 60 after their results were read, before any
+  change they led to, and were read once, after it.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
