@@ -50,13 +50,7 @@ SAFE_EXAMPLE_WEIGHT = 1.0
 # the head that artists' names are unsafe, left out they take most of the harassment and
 # illegal-activity rows with them. A quarter weight keeps both (the head alone on the test
 # split, recall at 2% pooled benign FP: 66% at full weight, 79% at a quarter).
-# Adversarial Nibbler's prompts were written to look harmless and still draw something
-# unsafe, and their category is the image's too: "cooking grill, slight flames and smoke,
-# glossy skin dusted with paprika" is sexual content, and all 14 of its training rows with
-# "butcher" are unsafe. At full weight they taught the head that everyday scenes are unsafe
-# ("a butcher cutting meat", 0.98 for graphic violence); left out, it read few implicit
-# prompts like theirs. A quarter weight, as for I2P, keeps most of both (see the model card).
-SET_WEIGHTS = {"i2p/hard": 0.25, "nibbler/text_unsafe": 0.25}
+SET_WEIGHTS = {"i2p/hard": 0.25}
 HIDDEN = 512
 # Networks trained from different seeds and averaged (a deep ensemble, Lakshminarayanan
 # et al., 2017). One network is sure of itself on text unlike its training data ("Why can

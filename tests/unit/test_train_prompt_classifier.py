@@ -147,15 +147,11 @@ def test_sets_labelled_by_their_images_count_less(policy):
     on_train_side = [t for t in texts if split_of(t) == "train"]
     sets = {
         "i2p/hard": [LabelledPrompt(t, "graphic-violence", "i2p/hard") for t in on_train_side[:4]],
-        "nibbler/text_unsafe": [
-            LabelledPrompt(t, "sexual", "nibbler/text_unsafe") for t in on_train_side[4:8]
-        ],
-        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[8:12]],
+        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[4:8]],
     }
     weights = {item.source: weight for item, weight in training_rows(policy, sets)}
     assert weights["parti"] == 1.0
     assert weights["i2p/hard"] == SET_WEIGHTS["i2p/hard"] < 1.0
-    assert weights["nibbler/text_unsafe"] == SET_WEIGHTS["nibbler/text_unsafe"] < 1.0
 
 
 def test_the_policys_safe_examples_train_as_safe(policy):
