@@ -285,7 +285,7 @@ def _fold_each(text: str) -> str:
     folded = text.casefold()
     if len(folded) == len(text):
         return folded
-    return "".join(c if len(folded := c.casefold()) != 1 else folded for c in text)
+    return "".join(c if len(letter := c.casefold()) != 1 else letter for c in text)
 
 
 def _inside_a_word(text: str, start: int, end: int) -> bool:
