@@ -143,32 +143,32 @@ def test_a_seed_gives_the_same_head_again_and_another_seed_another_head():
     assert not np.allclose(hidden_weight(100), hidden_weight(0))
 
 
-def test_sets_labelled_by_their_images_count_less(policy):
-    texts = [f"a painting of a lighthouse number {i}" for i in range(40)]
+def sets_on_the_train_side(labels: dict[str, str]) -> dict[str, list[LabelledPrompt]]:
+    """Four prompts on the training side of the split for each set, labelled as given."""
+    texts = [f"a painting of a lighthouse number {i}" for i in range(100)]
     on_train_side = [t for t in texts if split_of(t) == "train"]
-    sets = {
-        "i2p/hard": [LabelledPrompt(t, "graphic-violence", "i2p/hard") for t in on_train_side[:4]],
-        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[4:8]],
+    return {
+        name: [LabelledPrompt(t, label, name) for t in on_train_side[4 * k : 4 * k + 4]]
+        for k, (name, label) in enumerate(labels.items())
     }
-    weights = {item.source: weight for item, weight in training_rows(policy, sets)}
+
+
+def weight_by_set(policy, sets, *set_weights) -> dict[str, float]:
+    rows = training_rows(policy, sets, *set_weights)
+    return {item.source: weight for item, weight in rows if item.source != "policy"}
+
+
+def test_sets_labelled_by_their_images_count_less(policy):
+    sets = sets_on_the_train_side({"i2p/hard": "graphic-violence", "parti": "safe"})
+    weights = weight_by_set(policy, sets)
     assert weights["parti"] == 1.0
     assert weights["i2p/hard"] == SET_WEIGHTS["i2p/hard"] < 1.0
 
 
 def test_a_set_can_count_at_another_weight_or_be_left_out(policy):
-    texts = [f"a watercolour of a harbour number {i}" for i in range(40)]
-    on_train_side = [t for t in texts if split_of(t) == "train"]
-    sets = {
-        "parti": [LabelledPrompt(t, "safe", "parti") for t in on_train_side[:4]],
-        "coco_extra": [LabelledPrompt(t, "safe", "coco_extra") for t in on_train_side[4:8]],
-    }
-
-    def weights(set_weights):
-        rows = training_rows(policy, sets, set_weights)
-        return {item.source: weight for item, weight in rows if item.source != "policy"}
-
-    assert weights({"parti": 0.25}) == {"parti": 0.25, "coco_extra": 1.0}
-    assert weights({"parti": 0}) == {"coco_extra": 1.0}
+    sets = sets_on_the_train_side({"parti": "safe", "coco_extra": "safe"})
+    assert weight_by_set(policy, sets, {"parti": 0.25}) == {"parti": 0.25, "coco_extra": 1.0}
+    assert weight_by_set(policy, sets, {"parti": 0}) == {"coco_extra": 1.0}
 
 
 @pytest.mark.parametrize(
