@@ -10,7 +10,8 @@ It also suggests a block threshold per category from out-of-fold scores on
 the training split (never the test split), prints them with the recall and
 benign share they give, and records them in the head's metadata; a policy's
 `block_threshold`s may be copied from there.
-Runs on CPU in a few minutes and gives the same head for the same data.
+Runs on CPU in a few minutes and gives the same head for the same data on the same
+machine (on other CPUs, kernels that round differently give a slightly different head).
 """
 
 from __future__ import annotations
