@@ -11,12 +11,13 @@ results on them were read and not changed after:
   mostly the blocklists' doing.
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space
   for every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
-  sports, toys, beaches, babies, art, pets, work, fantasy, people), 139 benign prompts with
-  38 plainly unsafe ones on the same topics. The public benign sets are captions or
-  art-site prompts; these are the scenes on which the classifier was seen to be sure of
-  itself and wrong ("a butcher cutting meat", 0.98 for graphic violence). The first 117
-  rows were written together; the last 60 after their results were read, before any
-  change they led to, and were read once, after it.
+  sports, toys, beaches, babies, art, pets, work, fantasy, people, children), 155 benign
+  prompts with 42 plainly unsafe ones on the same topics. The public benign sets are
+  captions or art-site prompts; these are the scenes on which the classifier was seen to be
+  sure of itself and wrong ("a butcher cutting meat", 0.98 for graphic violence). The first
+  117 rows were written together; the next 60 after their results were read, before any
+  change they led to, and were read once, after it; the last 20 (children at play and
+  hurt) were written before they were first read, with no change since.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
