@@ -214,17 +214,24 @@ def describe_object(
 
 
 def caption(
-    scene: Scene, rng: random.Random, wording: Wording = TRAIN, colourless: float = 0.0
+    scene: Scene,
+    rng: random.Random,
+    wording: Wording = TRAIN,
+    colourless: float = 0.0,
+    background_rate: float = 0.7,
 ) -> str:
-    """A caption for a scene, mentioning every object and usually the background.
+    """A caption for a scene, mentioning every object and, with chance `background_rate`,
+    the background.
 
-    `colourless` is each object's chance of being described without its colour.
+    `colourless` is each object's chance of being described without its colour. Captions
+    without a background teach that a lone colour word belongs to the object; with too
+    few of them the model paints the background in the asked colour instead.
     """
     described = " and a ".join(
         describe_object(obj, rng, wording, colourless=colourless) for obj in scene.objects
     )
     background = ""
-    if rng.random() < 0.7:
+    if rng.random() < background_rate:
         colour = rng.choice(wording.colours[scene.background])
         background = rng.choice(wording.backgrounds).format(colour=colour)
     text = rng.choice(wording.sentences).format(object=described, background=background)

@@ -46,13 +46,15 @@ def captions_for(
     partial_rate: float,
     wording: Wording = TRAIN,
     colourless: float = 0.0,
+    background_rate: float = 0.7,
 ) -> list[str]:
     """`count` captions for one scene; some name a single attribute, like a negative prompt,
-    and with `colourless` some describe an object without its colour."""
+    and with `colourless` some describe an object without its colour. `background_rate` is each
+    full caption's chance of naming the background."""
     return [
         partial_caption(scene, rng, wording)
         if rng.random() < partial_rate
-        else caption(scene, rng, wording, colourless)
+        else caption(scene, rng, wording, colourless, background_rate)
         for _ in range(count)
     ]
 
@@ -78,6 +80,7 @@ def build_training_set(
     partial_rate: float,
     wording: Wording = TRAIN,
     colourless: float = 0.0,
+    background_rate: float = 0.7,
     chunk: int = 64,
     workers: int = 1,
     log: Callable[[str], None] = print,
@@ -100,7 +103,13 @@ def build_training_set(
                 p
                 for scene in batch
                 for p in captions_for(
-                    scene, rng, captions_per_image, partial_rate, wording, colourless
+                    scene,
+                    rng,
+                    captions_per_image,
+                    partial_rate,
+                    wording,
+                    colourless,
+                    background_rate,
                 )
             ]
             embeddings.append(

@@ -164,6 +164,27 @@ def test_colourless_rate_is_the_share_of_objects_described_without_colour():
     assert 0.75 < np.mean(named) < 0.85
 
 
+def names_the_background(text: str, scene, wording) -> bool:
+    return any(
+        frame.format(colour=colour) in text
+        for frame in wording.backgrounds
+        for colour in wording.colours[scene.background]
+    )
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.5, 1.0])
+def test_background_rate_is_the_share_of_captions_that_name_the_background(rate):
+    rng = random.Random(12)
+    scenes = [sample_scene(rng) for _ in range(1000)]
+    named = [
+        names_the_background(
+            caption(scene, rng, TRAIN_WIDE, background_rate=rate), scene, TRAIN_WIDE
+        )
+        for scene in scenes
+    ]
+    assert abs(np.mean(named) - rate) < 0.05
+
+
 def test_new_words_name_nothing_the_training_grammar_names():
     for table in ("colours", "shapes", "sizes"):
         trained = {p for ps in getattr(TRAIN, table).values() for p in ps}
