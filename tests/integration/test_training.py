@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -173,6 +174,16 @@ def test_continued_gpu_config_teaches_colourless_captions_on_new_scenes():
     assert 0 < continued.colourless_caption_rate < 0.5 and gpu.colourless_caption_rate == 0
     assert continued.unet_steps <= continued.unet_schedule_steps
     assert continued.unet_refine_steps == 0
+
+
+def test_later_gpu_cycles_train_on_new_scenes_that_often_name_no_background():
+    cycles = [
+        CONFIGS[name] for name in ("gpu", "gpu-continued", "gpu-continued-2", "gpu-continued-3")
+    ]
+    assert len({cycle.seed for cycle in cycles}) == len(cycles)
+    fourth, fifth = cycles[2:]
+    assert fourth.background_caption_rate < CONFIGS["gpu-continued"].background_caption_rate
+    assert fifth == replace(fourth, seed=fifth.seed, unet_steps=fifth.unet_steps)
 
 
 def test_tiny_config_is_a_shrunk_copy_of_the_full_one():
