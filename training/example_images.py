@@ -69,17 +69,17 @@ def example_images() -> dict[str, Image.Image]:
 
 # The strengths are where the bundled model does the edit (the model card has the figures
 # on 12 seeds; an integration test checks 4). At 0.6, the Image to image tab's default, it
-# turns the circle into a square but keeps its colour; recolouring it takes 0.75, so the
-# pair shows what strength does. The inpainting mask covers the blue square and leaves the
-# red circle alone: at strength 1 the model fills a masked object's place with background,
-# at 0.75 it redraws the object there.
+# turns the circle into a square but keeps its colour; recolouring it takes 0.8 (0.75 for
+# the UNet before the shipped one), so the pair shows what strength does. The inpainting
+# mask covers the blue square and leaves the red circle alone: at strength 1 the model
+# fills a masked object's place with background, at 0.75 it redraws the object there.
 EDIT_EXAMPLES = EditExamples(
     image_to_image=(
         EditExample(
             PICTURES / "red-circle-on-blue.png", "a large red square on a blue background", 0.6
         ),
         EditExample(
-            PICTURES / "red-circle-on-blue.png", "a large yellow circle on a blue background", 0.75
+            PICTURES / "red-circle-on-blue.png", "a large yellow circle on a blue background", 0.8
         ),
     ),
     inpaint=(

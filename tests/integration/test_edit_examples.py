@@ -16,7 +16,7 @@ from settings import BUNDLED_MODEL_DIR, GenerationLimits
 pytestmark = pytest.mark.integration
 
 # What each example asks for (shape, colour). On 12 seeds each, the shipped weights draw it
-# for 12, 11, 12 and 10. Seeds 0-3 are checked here.
+# for 12, 12, 11 and 11. Seeds 0-3 are checked here.
 ASKED = {
     "a large red square on a blue background": ("square", "red"),
     "a large yellow circle on a blue background": ("circle", "yellow"),
