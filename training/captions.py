@@ -125,6 +125,9 @@ TRAIN_WIDE = Wording(
 
 TRAINING_WORDINGS = {"train": TRAIN, "wide": TRAIN_WIDE}
 
+# Share of full captions that name the background, unless a training run says otherwise.
+BACKGROUND_RATE = 0.7
+
 # The benchmark's wordings: sentence frames, object frames, backgrounds and position
 # phrases that training never uses, around the grammar's own names for things (the
 # words a person types, such as the issue's "a crimson disc at the top left").
@@ -218,14 +221,14 @@ def caption(
     rng: random.Random,
     wording: Wording = TRAIN,
     colourless: float = 0.0,
-    background_rate: float = 0.7,
+    background_rate: float = BACKGROUND_RATE,
 ) -> str:
     """A caption for a scene, mentioning every object and, with chance `background_rate`,
     the background.
 
-    `colourless` is each object's chance of being described without its colour. Captions
-    without a background teach that a lone colour word belongs to the object; with too
-    few of them the model paints the background in the asked colour instead.
+    `colourless` is each object's chance of being described without its colour. Fewer
+    captions with a background were tried as a way to teach that a lone colour word belongs
+    to the object (see the model card's fourth training cycle).
     """
     described = " and a ".join(
         describe_object(obj, rng, wording, colourless=colourless) for obj in scene.objects

@@ -21,7 +21,7 @@ from diffusers import StableDiffusionPipeline, UNet2DConditionModel
 
 from training.architecture import TEXT_DIM
 from training.autoencoder import cosine_lr, to_tensor
-from training.captions import TRAIN, Wording, caption, partial_caption
+from training.captions import BACKGROUND_RATE, TRAIN, Wording, caption, partial_caption
 from training.text_encoder import MAX_LENGTH
 from training.world import Scene, render
 
@@ -46,7 +46,7 @@ def captions_for(
     partial_rate: float,
     wording: Wording = TRAIN,
     colourless: float = 0.0,
-    background_rate: float = 0.7,
+    background_rate: float = BACKGROUND_RATE,
 ) -> list[str]:
     """`count` captions for one scene; some name a single attribute, like a negative prompt,
     and with `colourless` some describe an object without its colour. `background_rate` is each
@@ -80,7 +80,7 @@ def build_training_set(
     partial_rate: float,
     wording: Wording = TRAIN,
     colourless: float = 0.0,
-    background_rate: float = 0.7,
+    background_rate: float = BACKGROUND_RATE,
     chunk: int = 64,
     workers: int = 1,
     log: Callable[[str], None] = print,

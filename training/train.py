@@ -42,7 +42,7 @@ from training.autoencoder import (
     to_tensor,
     train_vae,
 )
-from training.captions import TRAINING_WORDINGS, vocabulary_phrases
+from training.captions import BACKGROUND_RATE, TRAINING_WORDINGS, vocabulary_phrases
 from training.detector import generated_examples, train_detector
 from training.diffusion import TrainingSet, build_training_set, train_unet
 from training.text_encoder import shrink_minilm
@@ -76,7 +76,7 @@ class TrainConfig:
     caption_wording: str = "train"  # a key of training.captions.TRAINING_WORDINGS
     partial_caption_rate: float = 0.12
     colourless_caption_rate: float = 0.0  # objects described without their colour
-    background_caption_rate: float = 0.7  # full captions that name the background
+    background_caption_rate: float = BACKGROUND_RATE  # full captions that name the background
     unet_steps: int = 4500
     unet_schedule_steps: int = 0  # the first cycle's cosine length; 0: unet_steps
     unet_refine_steps: int = 3000  # a second cosine cycle from the first one's EMA weights
