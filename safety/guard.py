@@ -9,13 +9,15 @@ cannot load, so a broken safety stack cannot go live unnoticed.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from safety.keywords import BlocklistError, KeywordCheck, build_keyword_check
 from safety.normalize import NormalizedText, normalize
+from safety.other_languages import OtherLanguageWords, OtherLanguageWordsError
 from safety.policy import Policy
 from safety.semantic import (
     ClassifierLoadError,
@@ -33,11 +35,28 @@ ESCALATION_CHECK = "escalation"
 # scripts reaches it transliterated ("malen kaya devochka c vozdyshnym shapom"), which it
 # was not trained on, so its scores there are mostly noise: that Russian "little girl with
 # a balloon" scored 0.99 for sexual content. Not all noise: English spelled in Cyrillic
-# ("нейкед вумен") reads as English again. So on such a prompt its findings warn at most,
-# and the blocklists, and the checks on the images drawn, do the rest. Its words in Latin
-# letters are also read alone, with full weight, so that padding an English prompt with
-# another script does not turn the classifier's block into a warning.
+# ("нейкед вумен") reads as English again. Words of other languages in Latin letters are
+# noise to it too (see safety/other_languages.py). So on a prompt mostly in either, its
+# findings warn at most, and the blocklists, and the checks on the images drawn, do the
+# rest. The prompt's English words are also read alone, with full weight, so that padding
+# an English prompt with another script or language does not turn a block into a warning.
 MOST_LETTERS_UNREAD = 0.5
+# Read alone, only this many of the prompt's English words, of three letters or more, make a
+# reading: fewer are mostly the other language's short words that English has too, and the
+# classifier reads noise into them (Czech "malé dítě si hraje s míčem na zahradě", a small
+# child playing with a ball in the garden, left "male si s na": 0.95 for sexual content).
+ENOUGH_WORDS_TO_READ = 3
+_READABLE_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@dataclass(frozen=True)
+class ClassifierJob:
+    """One reading of one prompt by the classifier, and the check its findings go under."""
+
+    index: int
+    read_as: str
+    check: str
+    unread_share: float
 
 
 class GuardLoadError(RuntimeError):
@@ -62,7 +81,7 @@ def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action
     action outright, classifier scores apply it from the category's thresholds, and a
     needs-context keyword without the classifier's support (`in_context`) only warns."""
     category = policy.category(finding.category)
-    if finding.check == SemanticClassifier.transliterated_name:
+    if finding.check == SemanticClassifier.foreign_name:
         return min(category.action_for(finding.score), Action.WARN, key=lambda a: a.severity)
     if finding.check == SemanticClassifier.name:
         return category.action_for(finding.score)
@@ -76,7 +95,7 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     needs-context keywords take part only `in_context`."""
     present: dict[str, float] = {}
     for finding in findings:
-        if finding.check == SemanticClassifier.transliterated_name:
+        if finding.check == SemanticClassifier.foreign_name:
             continue
         if finding.check == KeywordCheck.context_name and not in_context:
             continue
@@ -95,18 +114,18 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
 
 
 def _as_read(
-    findings: Iterable[Finding], text: NormalizedText, read_as: str, check: str
+    findings: Iterable[Finding], text: NormalizedText, job: ClassifierJob
 ) -> tuple[Finding, ...]:
-    """The classifier's findings on `read_as`, reported under `check`, saying what it read
-    where that was not the prompt's readable text (stand-ins for names, or its words in
-    Latin letters alone) and why a transliterated reading warns at most."""
-    note = "" if read_as == text.readable else f' (read as "{read_as}")'
-    if check == SemanticClassifier.transliterated_name:
+    """The classifier's findings on what `job` read, reported under its check, saying what
+    it read where that was not the prompt's readable text (stand-ins for names, or its
+    English words alone) and why a reading of a mostly foreign prompt warns at most."""
+    note = "" if job.read_as == text.readable else f' (read as "{job.read_as}")'
+    if job.check == SemanticClassifier.foreign_name:
         note += (
-            f" (warns at most: {text.other_script_share:.0%} of the letters are in scripts"
-            " the classifier reads only in Latin letters)"
+            f" (warns at most: {job.unread_share:.0%} of the letters are in other scripts or"
+            " languages, which the classifier was not trained on)"
         )
-    return tuple(replace(f, check=check, evidence=f.evidence + note) for f in findings)
+    return tuple(replace(f, check=job.check, evidence=f.evidence + note) for f in findings)
 
 
 def _describe(policy: Policy, finding: Finding) -> str:
@@ -173,10 +192,12 @@ class PromptGuard:
         policy: Policy,
         keywords: KeywordCheck | None,
         semantic: SemanticClassifier | None,
+        other_languages: OtherLanguageWords | None = None,
     ) -> None:
         self.policy = policy
         self._keywords = keywords
         self._semantic = semantic
+        self._other_languages = other_languages
 
     def check(self, prompt: str, negative_prompt: str = "") -> Verdict:
         return self.check_many([prompt], [negative_prompt])[0]
@@ -209,14 +230,14 @@ class PromptGuard:
         if self._semantic is not None and pending:
             try:
                 jobs = [job for i, text in texts.items() for job in self._classifier_jobs(i, text)]
-                semantic = self._semantic.check_many([read for _, read, _ in jobs]) if jobs else []
+                semantic = self._semantic.check_many([j.read_as for j in jobs]) if jobs else []
             except Exception as error:
                 for index, _, _ in pending:
                     verdicts[index] = self._fail_closed(SemanticClassifier.name, error)
                 return verdicts  # type: ignore[return-value]
             by_index: dict[int, list[Finding]] = {}
-            for (index, read_as, check), found in zip(jobs, semantic, strict=True):
-                by_index.setdefault(index, []).extend(_as_read(found, texts[index], read_as, check))
+            for job, found in zip(jobs, semantic, strict=True):
+                by_index.setdefault(job.index, []).extend(_as_read(found, texts[job.index], job))
             for index, _, findings in pending:
                 findings.extend(by_index.get(index, ()))
 
@@ -227,23 +248,38 @@ class PromptGuard:
                 verdicts[index] = self._fail_closed("combine", error)
         return verdicts  # type: ignore[return-value]
 
-    def _classifier_jobs(self, index: int, text: NormalizedText) -> list[tuple[int, str, str]]:
+    def _classifier_jobs(self, index: int, text: NormalizedText) -> list[ClassifierJob]:
         """What the classifier reads of one prompt, each with the check its findings are
-        reported under: the whole prompt, and where most of it is in other scripts, whose
-        reading only warns, its words in Latin letters alone too."""
-        if text.other_script_share <= MOST_LETTERS_UNREAD:
+        reported under: the whole prompt, and where most of it is in other scripts or
+        languages, whose reading only warns, its English words alone too."""
+        unread = self._unread_share(text)
+        if unread <= MOST_LETTERS_UNREAD:
             reads = [(self._classifier_text(text), SemanticClassifier.name)]
         else:
             reads = [
-                (self._classifier_text(text), SemanticClassifier.transliterated_name),
-                (self._classifier_text(text, latin_only=True), SemanticClassifier.name),
+                (self._classifier_text(text), SemanticClassifier.foreign_name),
+                (self._english_text(text), SemanticClassifier.name),
             ]
-        return [(index, read, check) for read, check in reads if read]
+        return [ClassifierJob(index, read, check, unread) for read, check in reads if read]
+
+    def _unread_share(self, text: NormalizedText) -> float:
+        """The share of the prompt's letters in other scripts or in other languages' words."""
+        if self._other_languages is None:
+            return text.other_script_share
+        in_latin = 1 - text.other_script_share
+        return text.other_script_share + in_latin * self._other_languages.share(text.leet)
 
     def _classifier_text(self, text: NormalizedText, latin_only: bool = False) -> str:
         if self._keywords:
             return self._keywords.classifier_text(text, latin_only=latin_only)
         return text.leet if latin_only else text.readable
+
+    def _english_text(self, text: NormalizedText) -> str:
+        """The prompt's words in Latin letters, less those of other languages, where enough
+        are left to read; else nothing."""
+        latin = self._classifier_text(text, latin_only=True)
+        english = self._other_languages.without(latin) if self._other_languages else latin
+        return english if len(_READABLE_WORD.findall(english)) >= ENOUGH_WORDS_TO_READ else ""
 
     def _keyword_findings(self, prompt: str, negative: str) -> tuple[NormalizedText, list[Finding]]:
         text = normalize(prompt)
@@ -292,14 +328,17 @@ def build_prompt_guard(
 
     Pass `embedder` to share one loaded MiniLM model with other parts of the app.
     """
-    keywords = semantic = None
+    assets_dir = policy.assets_dir if assets_dir is None else assets_dir
+    keywords = semantic = other_languages = None
     try:
         if "keywords" in policy.prompt_checks:
             keywords = build_keyword_check(policy, assets_dir)
         if "semantic" in policy.prompt_checks:
+            if policy.other_language_words:
+                other_languages = OtherLanguageWords.load(assets_dir / policy.other_language_words)
             semantic = build_semantic_classifier(policy, assets_dir, embedder)
-    except (BlocklistError, ClassifierLoadError) as error:
+    except (BlocklistError, ClassifierLoadError, OtherLanguageWordsError) as error:
         raise GuardLoadError(
             f"a prompt check named in {policy.source} cannot load: {error}"
         ) from error
-    return PromptGuard(policy, keywords, semantic)
+    return PromptGuard(policy, keywords, semantic, other_languages)

@@ -122,6 +122,8 @@ class Policy:
     # Allowed prompts near a rule ("a portrait of the president"): the classifier head
     # trains on them as safe, so changing them takes a retrain.
     safe_examples: tuple[str, ...] = ()
+    # Words of other languages that the classifier cannot read (safety/other_languages.py).
+    other_language_words: str | None = None
     escalations: tuple[Escalation, ...] = ()
     input_error_message: str = "This prompt could not be checked, so it was not generated."
 
@@ -141,7 +143,12 @@ class Policy:
     @property
     def files(self) -> tuple[str, ...]:
         """Every file the policy names, relative to `assets_dir` as written."""
-        named = [self.page.usage_policy, self.allowlist, self.classifier_head]
+        named = [
+            self.page.usage_policy,
+            self.allowlist,
+            self.classifier_head,
+            self.other_language_words,
+        ]
         for category in self.categories:
             named += [category.blocklist, category.negative_blocklist]
         return tuple(name for name in named if name)
@@ -411,7 +418,14 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
         fields,
         "semantic",
         lambda n: n.mapping(
-            "semantic", ("head", "similarity_floor", "similarity_ceiling", "safe_examples")
+            "semantic",
+            (
+                "head",
+                "similarity_floor",
+                "similarity_ceiling",
+                "safe_examples",
+                "other_language_words",
+            ),
         ),
         {},
     )
@@ -456,6 +470,9 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
         similarity_floor=floor,
         similarity_ceiling=ceiling,
         safe_examples=_optional(semantic, "safe_examples", lambda n: n.texts("safe_examples"), ()),
+        other_language_words=_optional(
+            semantic, "other_language_words", lambda n: n.text("other_language_words"), None
+        ),
         escalations=_optional(fields, "escalations", lambda n: _escalations(n, seen), ()),
         input_error_message=_optional(
             fields,

@@ -219,9 +219,9 @@ class SemanticClassifier:
     """Scores prompts for every policy category with the head and example similarity."""
 
     name = "semantic"
-    # Its findings on prompts written mostly in scripts it reads only in Latin letters,
-    # which warn at most (see the guard).
-    transliterated_name = "semantic-transliterated"
+    # Its findings on prompts written mostly in other scripts, which it reads only in Latin
+    # letters, or in other languages; they warn at most (see the guard).
+    foreign_name = "semantic-foreign"
 
     def __init__(self, embedder: Embedder, policy: Policy, head: ClassifierHead | None) -> None:
         self._embedder = embedder

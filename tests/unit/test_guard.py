@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from safety.guard import GuardLoadError, PromptGuard, build_prompt_guard, combine_findings
 from safety.keywords import KeywordCheck, build_keyword_check
 from safety.normalize import NormalizedText
+from safety.other_languages import OtherLanguageWords
 from safety.semantic import SemanticClassifier
 from safety.verdict import Action, Finding
 
@@ -141,7 +142,7 @@ def test_the_classifier_warns_at_most_on_prompts_mostly_in_scripts_it_reads_tran
     verdict = guard.check("девушка в парке")  # a girl in the park
     assert classifier.read == ["devyshka v papke"]  # look-alikes folded, as in training
     assert (verdict.action, verdict.category) == (Action.WARN, "graphic-violence")
-    assert [f.check for f in verdict.findings] == [SemanticClassifier.transliterated_name]
+    assert [f.check for f in verdict.findings] == [SemanticClassifier.foreign_name]
     assert "warns at most: 100% of the letters" in verdict.explanation
     assert guard.check("a girl in the park, 公园里的女孩").action is Action.BLOCK  # mostly English
 
@@ -155,6 +156,42 @@ def test_words_in_latin_letters_are_also_read_alone_so_padding_cannot_soften_a_b
     assert 'read as "a man whose head was cut off"' in verdict.explanation
 
 
+# A few Indonesian words, as the shipped list has them (assets/languages/).
+INDONESIAN = OtherLanguageWords(
+    frozenset({"seorang", "anak", "laki", "bermain", "layang", "pantai", "dengan", "yang"})
+)
+
+
+def test_the_classifier_warns_at_most_on_prompts_mostly_in_other_languages(policy):
+    classifier = RecordingClassifier(score=0.99)
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier, INDONESIAN)
+    verdict = guard.check("seorang anak laki-laki bermain layang-layang di pantai")  # a boy
+    assert (verdict.action, verdict.category) == (Action.WARN, "graphic-violence")  # with a kite
+    assert [f.check for f in verdict.findings] == [SemanticClassifier.foreign_name]
+    assert "warns at most: 96% of the letters are in other scripts or languages" in (
+        verdict.explanation
+    )
+    assert guard.check("a boy playing with a kite on the pantai").action is Action.BLOCK
+
+
+def test_english_words_are_read_alone_so_padding_with_another_language_cannot_soften_a_block(
+    policy,
+):
+    classifier = RecordingClassifier(score=0.99)
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier, INDONESIAN)
+    verdict = guard.check("a man whose head was cut off" + " seorang anak bermain" * 8)
+    assert classifier.read[-1] == "a man whose head was cut off"
+    assert verdict.action is Action.BLOCK
+
+
+def test_fewer_than_three_english_words_left_are_not_read_alone(policy):
+    classifier = RecordingClassifier(score=0.99)
+    guard = PromptGuard(policy, build_keyword_check(policy), classifier, INDONESIAN)
+    verdict = guard.check("seorang anak yang bermain di pantai dengan man")  # "di", "man" left
+    assert classifier.read == ["seorang anak yang bermain di pantai dengan man"]
+    assert verdict.action is Action.WARN
+
+
 def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy):
     classifier = RecordingClassifier()
     guard = PromptGuard(policy, build_keyword_check(policy), classifier)
@@ -163,13 +200,13 @@ def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy)
 
 
 def test_findings_on_transliterated_prompts_neither_escalate_nor_give_context(policy):
-    transliterated = finding(SemanticClassifier.transliterated_name, "sexual", 0.99)
+    transliterated = finding(SemanticClassifier.foreign_name, "sexual", 0.99)
     verdict = combine_findings(policy, [transliterated, finding("keywords", "minors", 1.0)])
     assert (verdict.action, verdict.category) == (Action.WARN, "sexual")
     verdict = combine_findings(
         policy,
         [
-            finding(SemanticClassifier.transliterated_name, "hate", 0.6),
+            finding(SemanticClassifier.foreign_name, "hate", 0.6),
             finding("keywords-in-context", "hate", 1.0),
         ],
     )
@@ -289,6 +326,9 @@ def test_guard_refuses_to_build_when_a_named_check_cannot_load(policy, tmp_path:
         build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)), tmp_path)
     broken = dataclasses.replace(policy, classifier_head="classifiers/missing.npz")
     with pytest.raises(GuardLoadError, match=r"missing\.npz"):
+        build_prompt_guard(broken)
+    broken = dataclasses.replace(policy, other_language_words="languages/missing.txt")
+    with pytest.raises(GuardLoadError, match=r"missing\.txt"):
         build_prompt_guard(broken)
 
 

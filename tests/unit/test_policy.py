@@ -182,6 +182,14 @@ def test_safe_examples_are_read_from_the_semantic_section(tmp_path):
     assert parse(MINIMAL, tmp_path).safe_examples == ()
 
 
+def test_the_other_language_word_list_is_read_from_the_semantic_section(tmp_path):
+    text = "semantic:\n  other_language_words: languages/words.txt\n" + MINIMAL
+    policy = parse(text, tmp_path)
+    assert policy.other_language_words == "languages/words.txt"
+    assert "languages/words.txt" in policy.files
+    assert parse(MINIMAL, tmp_path).other_language_words is None
+
+
 def test_an_empty_safe_example_names_the_line(tmp_path):
     text = "semantic:\n  safe_examples:\n    - a portrait of the mayor\n    - ''\n" + MINIMAL
     assert "policy.yaml:4:" in error_line(text, tmp_path)
