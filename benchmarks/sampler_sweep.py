@@ -41,6 +41,7 @@ SWEPT = (
     "DPM++ 2M:7.5:20",
     "DPM++ 2M Karras:4:20",
     "DPM++ 2M:4:30",
+    "Euler a:4:20",
 )
 HELD_OUT_PER_SEED = 100
 SYMBOL_PER_SEED = 50

@@ -2,11 +2,10 @@
 
 Stable Diffusion checkpoints are made to be sampled at guidance 7-7.5 and most UIs start
 there, but a small model can follow prompts better with less: the bundled shapes model
-draws the forbidden symbol it is asked for more often at guidance 4 with DPM++ 2M than
-at 7 with Euler a, and gets shapes and colours right as often or more (its model card has
-the figures). diffusers has no place for such a recommendation, so a local model folder
-may carry `sampler_defaults.json`, for example
-`{"scheduler": "DPM++ 2M", "guidance_scale": 4.0, "steps": 20}`. The app starts its
+draws shapes, colours and the forbidden symbol it is asked for best at guidance 4 with
+Euler a (its model card has the figures). diffusers has no place for such a
+recommendation, so a local model folder may carry `sampler_defaults.json`, for example
+`{"scheduler": "Euler a", "guidance_scale": 4.0, "steps": 20}`. The app starts its
 controls there and the shapes benchmark measures with it, so the figures describe what a
 user gets without touching a slider.
 """

@@ -41,12 +41,12 @@ NOISE_SCHEDULE = {
     "prediction_type": "epsilon",
     "steps_offset": 1,
 }
-# Measured on the refined weights (benchmark prompts, seeds 11 and 13, not the reported
-# seed 7): guidance 4 with DPM++ 2M drew the symbol for 78-85% of symbol prompts and shape
-# and colour for 80-81% of held-out ones; guidance 7-7.5 drew 70-75% and 76-80%, and
-# Euler a at 7 (the usual default) 75% and 77%.
+# Chosen on development seeds (11, 13, 17 and 19; never the benchmark's reported seed 7).
+# For the shipped UNet, Euler a at guidance 4 drew shape and colour for 94.3% of 400
+# held-out prompts and the symbol for 94.5% of 200; every DPM++ 2M setting tried drew
+# 89.5-91.0% and 90.5-94.0% (docs/MODEL_CARD.md, "Recommended sampler").
 RECOMMENDED_SAMPLER = SamplerDefaults(
-    steps=20, guidance_scale=4.0, scheduler="DPM++ 2M", inpaint_mask_focus=4.0
+    steps=20, guidance_scale=4.0, scheduler="Euler a", inpaint_mask_focus=4.0
 )
 
 

@@ -53,8 +53,8 @@ COLOURLESS_PROMPTS_DRAWN = 1 / 2
 
 # Fixed seeds: the first four in held-out sentence frames (never used in training), the
 # rest in the training grammar's. Each seed is one the shipped weights draw; the benchmark
-# measures how often they do ("a big blue square on yellow" draws a white square at seed 0,
-# as the README's sample grid shows, and a blue one at seeds 1-3).
+# measures how often they do (with DPM++ 2M, recommended before, "a big blue square on
+# yellow" drew a white square at seed 0; with Euler a it draws a blue one at seeds 0-3).
 PROMPTS = [
     ("please draw me a large crimson disc with a blue backdrop", "circle", "red", 1),
     ("i would like a yellow square tile over a plain purple field", "square", "yellow", 2),
