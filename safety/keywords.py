@@ -252,9 +252,9 @@ class KeywordMatcher:
         return matches
 
     def without_allowed_words(self, text: NormalizedText) -> NormalizedText:
-        """`text` read again with the allowed words written beyond ASCII left out, where
-        it holds them as written ("góry", not "gory"); `text` itself where it holds none."""
-        if not len(self._written) or text.written.isascii():
+        """`text` read again with the allowed words that are matched as written left out,
+        where it holds them so ("góry", not "gory"); `text` itself where it holds none."""
+        if not len(self._written):
             return text
         folded = _fold_each(text.written)
         spans = [
@@ -271,17 +271,21 @@ class KeywordMatcher:
 
 
 def _read_as_another_word(phrase: str, read: NormalizedText) -> bool:
-    """Whether an allowed phrase is written beyond ASCII and yet has a reading in the
-    ASCII views: a foreign word that reads as a listed one once its accents go ("góry",
-    mountains, reads "gory") or read phonetically ("горы", "gory"). Such a phrase is
-    matched as written, as the reading is also the listed English word."""
-    return not phrase.isascii() and bool(read.transliterated)
+    """Whether an allowed phrase reads in the ASCII views as another word: a foreign word
+    that reads as a listed one once its accents go ("góry", mountains, reads "gory"), read
+    phonetically ("горы", "gory"), or squeezed (Swedish "kyss", a kiss, reads "kys"; a
+    doubled letter there is no stretched spelling). Such a phrase is matched as written,
+    as the reading is also the listed word. Phrases of several words keep to the views:
+    "maine coon" must also cancel "Maine-Coon"."""
+    if not phrase.isascii():
+        return bool(read.transliterated)
+    return " " not in phrase and read.squeezed != read.leet
 
 
 def _fold_each(text: str) -> str:
     """`text` case-folded letter by letter, keeping its length (and accents): "GÓRY" is
-    "góry"; a letter whose folding is longer ("ß") stays as it is. Every prompt with a
-    letter beyond ASCII pays for this, so the common case is folded in one call."""
+    "góry"; a letter whose folding is longer ("ß") stays as it is. Every prompt pays
+    for this, so the common case is folded in one call."""
     folded = text.casefold()
     if len(folded) == len(text):
         return folded

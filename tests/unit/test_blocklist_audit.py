@@ -78,15 +78,21 @@ def test_the_audit_finds_an_everyday_word_behind_a_disguised_entry(entry, word):
 
 
 # Languages whose words the lists met: written in Cyrillic or Greek and read phonetically,
-# or written with accents that the matcher drops ("nüde" is a disguise, "góry" is not).
+# written with accents that the matcher drops ("nüde" is a disguise, "góry" is not), or with
+# doubled letters that it squeezes ("nuuude" is a disguise, Swedish "kyss" is a kiss). Every
+# language in Latin letters that wordfreq covers, and those in Cyrillic and Greek.
 OTHER_LANGUAGES = ("ru", "uk", "bg", "mk", "el", "pl", "tr", "cs", "sk", "hu", "ro", "vi", "da")
-OTHER_LANGUAGES += ("de", "fr", "es", "pt", "it")
+OTHER_LANGUAGES += ("de", "fr", "es", "pt", "it", "sv", "nb", "nl", "fi", "id", "ms", "ca")
+OTHER_LANGUAGES += ("lt", "lv", "sl", "sh", "fil", "is")
+OTHER_WORDS = {language: top_n_list(language, 20_000) for language in OTHER_LANGUAGES}
 # What the lists catch among those languages' 20,000 most frequent words written beyond
 # ASCII, each read and found to be the word for what its list names.
 CAUGHT_BEYOND_ASCII = {
     *("cocaïne", "décapité", "nudité", "pornografía", "pornó", "pornô", "pédophile", "pénis"),
     *("pênis", "sikiş", "suicidé", "torturé", "çıplak", "érection", "πορνό", "анальний"),
-    *("вагина", "голые", "голый", "пенис", "порно", "секс", "сексът"),
+    *("вагина", "голые", "голый", "пенис", "порно", "секс", "сексът", "порнографија"),
+    *("dezbrăcat", "eròtic", "meztelenül", "nahý", "nøgenbilleder", "nøgenhed", "nøgne"),
+    *("pornós", "pornót", "pucér"),
 }
 
 
@@ -99,8 +105,8 @@ def test_everyday_words_of_other_languages_do_not_read_as_listed_ones(policy):
     matcher = build_keyword_check(policy).prompt_matcher
     caught = {
         word
-        for language in OTHER_LANGUAGES
-        for word in top_n_list(language, 20_000)
+        for words in OTHER_WORDS.values()
+        for word in words
         if not word.isascii()
         and any(
             m.term.category in acting and not m.term.needs_context
@@ -108,3 +114,23 @@ def test_everyday_words_of_other_languages_do_not_read_as_listed_ones(policy):
         )
     }
     assert caught == CAUGHT_BEYOND_ASCII
+
+
+def test_everyday_words_of_other_languages_in_ascii_are_blocked_only_as_written(policy):
+    """As for English words above. Before, Swedish "kyss" (a kiss) was squeezed to "kys" and
+    "en kyss i regnet" blocked as harassment, and Norwegian "kikke" (to peek) read as a
+    slur; they are on the allowlist now, matched as written."""
+    written = {
+        category.id: {as_written(entry) for entry in entries(policy, category)}
+        for category in policy.categories
+        if category.action is not Action.ALLOW
+    }
+    matcher = build_keyword_check(policy).prompt_matcher
+    hits = [
+        f"{language}: {hit}"
+        for language, words in OTHER_WORDS.items()
+        for word in words
+        if word.isascii()
+        for hit in hidden_hits(matcher, written, word)
+    ]
+    assert hits == []

@@ -120,6 +120,22 @@ def test_a_foreign_word_allowed_as_written_leaves_the_english_word_listed(check,
     assert categories(check, prompt) == {"graphic-violence"}
 
 
+@pytest.mark.parametrize("prompt", ["kyss", "a KYSS in the rain", "kys", "kyyyss", "k y s s"])
+def test_a_foreign_word_with_a_doubled_letter_is_allowed_only_as_written(prompt):
+    """Swedish "kyss" (a kiss) reads "kys" once squeezed; stretched or spaced, it is no
+    longer the word as written, and reads as the listed term."""
+    matcher = KeywordMatcher(parse_terms(["kys"], "harassment"), allowed_phrases=["kyss"])
+    found = {m.term.text for m in matcher.find(normalize(prompt))}
+    assert found == (set() if "kyss" in prompt.lower() else {"kys"})
+
+
+def test_an_allowed_phrase_of_several_words_still_cancels_in_every_view():
+    """ "maine coon" squeezes to "maine con"; matched only as written it would no longer
+    cancel "Maine-Coon"."""
+    matcher = KeywordMatcher(parse_terms(["coon"], "hate"), allowed_phrases=["maine coon"])
+    assert matcher.find(normalize("a Maine-Coon cat")) == []
+
+
 @pytest.mark.parametrize("prompt", ["a nüde woman", "pörn", "nudé photo"])
 def test_accents_on_an_english_word_still_disguise_it(check, prompt):
     assert categories(check, prompt) == {"sexual"}
@@ -405,6 +421,12 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
         "thêm một cụm hoa nữa",  # Vietnamese, one more bunch of flowers: "cum", "nua"
         "at gøre rent",  # Danish, to clean: "gore"
         "vánoční dárky",  # Czech, Christmas presents: "darky"
+        "en kyss i regnet",  # Swedish, a kiss in the rain: "kys" once squeezed
+        "jeg vil kikke på stjernene",  # Norwegian, I want to look at the stars: a slur
+        "en tatovering i nakken",  # Norwegian, a tattoo on the neck: "naken", naked
+        "phòng khám khoa thận",  # Vietnamese, a nephrology clinic: "khoa than", naked
+        "o casă goală",  # Romanian, an empty house: "goala", naked only beside a person
+        "rzeźba węża naga",  # Polish, a naga serpent sculpture: "naga", naked beside a woman
         "расчленение текста на абзацы",  # dividing a text into paragraphs
         "バラバラの部品",  # parts scattered about
         "토막잠을 자는 고양이",  # a cat taking a nap
@@ -412,6 +434,27 @@ def test_other_languages_are_matched_in_their_own_words(check, prompt, category)
 )
 def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(check, prompt):
     assert categories(check, prompt) == set()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "en naken kvinna på en säng",  # Swedish
+        "nakenbilder av en kvinne",  # Norwegian
+        "en nøgen kvinde på stranden",  # Danish
+        "een naakte vrouw",  # Dutch
+        "naga kobieta leżąca na łóżku",  # Polish
+        "nahá žena ve sprše",  # Czech
+        "wanita telanjang",  # Indonesian
+        "người phụ nữ khỏa thân",  # Vietnamese
+        "alaston nainen",  # Finnish
+        "meztelen nő",  # Hungarian
+        "o femeie goală",  # Romanian
+        "pornokuva",  # Finnish, a porn picture
+    ],
+)
+def test_nudity_is_caught_in_more_languages_in_latin_letters(check, prompt):
+    assert categories(check, prompt) == {"sexual"}
 
 
 @pytest.mark.parametrize(
