@@ -40,11 +40,15 @@ def verdict_notice(policy: Policy, verdict: Verdict, reference_id: str, stage: s
         )
     category = policy.category(verdict.category)
     title, message = _wording(category, verdict, stage)
+    # An image redrawn by the output check reached the person: nothing is left for them to
+    # rephrase, and their prompt may never have asked for what the first image showed ("a
+    # dog in a park" told to "try another emblem").
+    redrawn_anyway = verdict.action is Action.REGENERATE and stage == "image"
     return Notice(
         kind="blocked" if verdict.refused else "warning",
         title=title,
         message=message,
-        hint=category.rephrase_hint,
+        hint="" if redrawn_anyway else category.rephrase_hint,
         category=category.id,
         policy_link=f"{POLICY_URL}#{category.anchor}",
         reference_id=reference_id,

@@ -47,3 +47,15 @@ def test_a_redrawn_image_s_notice_says_what_changed_and_links_the_rule(policy):
     assert redrawn.policy_link.endswith("#" + symbol.anchor) and redrawn.reference_id == "ab12"
     steered = verdict_notice(policy, verdict, "ab12", "prompt")
     assert "may differ from what you asked for" in steered.message
+
+
+def test_only_a_request_the_person_can_change_gets_the_rule_s_rephrase_hint(policy):
+    """An image redrawn by the output check was delivered, and its prompt ("a dog in a
+    park") may never have asked for the symbol; a prompt steered or refused, or an image
+    withheld, is something the person can rephrase."""
+    symbol = policy.category("unsafe-symbol")
+    redrawn = Verdict(Action.REGENERATE, category=symbol.id, score=0.9)
+    assert verdict_notice(policy, redrawn, "ab12", "image").hint == ""
+    assert verdict_notice(policy, redrawn, "ab12", "prompt").hint == symbol.rephrase_hint
+    withheld = Verdict(Action.BLOCK, category=symbol.id, score=0.9)
+    assert verdict_notice(policy, withheld, "ab12", "image").hint == symbol.rephrase_hint
