@@ -92,7 +92,7 @@ CAUGHT_BEYOND_ASCII = {
     *("pênis", "sikiş", "suicidé", "torturé", "çıplak", "érection", "πορνό", "анальний"),
     *("вагина", "голые", "голый", "пенис", "порно", "секс", "сексът", "порнографија"),
     *("dezbrăcat", "eròtic", "meztelenül", "nahý", "nøgenbilleder", "nøgenhed", "nøgne"),
-    *("pornós", "pornót", "pucér"),
+    *("pornós", "pornót", "pucér", "γυμνά", "γυμνόσ", "γυμνοί", "γυμνή", "γυμνέσ", "γυμνό"),
 }
 
 

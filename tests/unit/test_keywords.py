@@ -451,6 +451,7 @@ def test_everyday_words_in_other_scripts_that_read_as_listed_ones_are_allowed(ch
         "meztelen nő",  # Hungarian
         "o femeie goală",  # Romanian
         "pornokuva",  # Finnish, a porn picture
+        "μια γυμνή γυναίκα",  # Greek, read "gymni"
     ],
 )
 def test_nudity_is_caught_in_more_languages_in_latin_letters(check, prompt):
