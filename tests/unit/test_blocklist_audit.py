@@ -31,6 +31,16 @@ def entries(policy, category) -> list[str]:
     return [*(read_term_lines(listed) if listed else []), *category.keywords]
 
 
+def written_entries(policy) -> dict[str, set[str]]:
+    """Each acting category's entries as written. Context categories (public figures,
+    minors) act only beside another finding."""
+    return {
+        category.id: {as_written(entry) for entry in entries(policy, category)}
+        for category in policy.categories
+        if category.action is not Action.ALLOW
+    }
+
+
 def hidden_hits(matcher: KeywordMatcher, written: dict[str, set[str]], text: str) -> list[str]:
     """Full-count hits in the categories of `written`, unless an entry of the category
     spells the very words of `text` that it matched."""
@@ -54,13 +64,7 @@ def hidden_hits(matcher: KeywordMatcher, written: dict[str, set[str]], text: str
 
 
 def test_no_everyday_word_is_blocked_by_an_entry_written_otherwise(policy):
-    """Categories that act on their own; context categories (public figures, minors) act
-    only beside another finding."""
-    written = {
-        category.id: {as_written(entry) for entry in entries(policy, category)}
-        for category in policy.categories
-        if category.action is not Action.ALLOW
-    }
+    written = written_entries(policy)
     matcher = build_keyword_check(policy).prompt_matcher
     hits = [
         hit
@@ -120,11 +124,7 @@ def test_everyday_words_of_other_languages_in_ascii_are_blocked_only_as_written(
     """As for English words above. Before, Swedish "kyss" (a kiss) was squeezed to "kys" and
     "en kyss i regnet" blocked as harassment, and Norwegian "kikke" (to peek) read as a
     slur; they are on the allowlist now, matched as written."""
-    written = {
-        category.id: {as_written(entry) for entry in entries(policy, category)}
-        for category in policy.categories
-        if category.action is not Action.ALLOW
-    }
+    written = written_entries(policy)
     matcher = build_keyword_check(policy).prompt_matcher
     hits = [
         f"{language}: {hit}"
