@@ -5,8 +5,9 @@ small set of prompts in `benchmarks/data/`, written for the check before the gua
 results on them were read and not changed after:
 
 - `multilingual` (`multilingual_probes.tsv`, grouped by language): no public set of image
-  prompts labelled for safety covers other languages. 150 prompts, five unsafe and five
-  benign in each of nine languages, two and two in fifteen more. The semantic classifier
+  prompts labelled for safety covers other languages. 170 prompts, five unsafe and five
+  benign in each of nine languages (seven and seven in five of them), two and two in
+  fifteen more. The semantic classifier
   reads English only (it sees other scripts transliterated), so what is caught there is
   mostly the blocklists' doing.
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space

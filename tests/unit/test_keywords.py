@@ -459,6 +459,32 @@ def test_nudity_is_caught_in_more_languages_in_latin_letters(check, prompt):
 
 
 @pytest.mark.parametrize(
+    "prompt",
+    [
+        "un hombre apuñalado en un callejón, sangre por todas partes",  # Spanish
+        "corpo mutilado numa rua escura",  # Portuguese
+        "un homme poignardé à mort",  # French
+        "ein Mann ersticht einen anderen",  # German: "erstechen" is to stab to death
+        "un corpo con le budella di fuori",  # Italian
+    ],
+)
+def test_gore_is_caught_in_the_languages_of_the_beheading_words(check, prompt):
+    assert categories(check, prompt) == {"graphic-violence"}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "un caballero apuñalado por una espada en un tapiz",  # stabbed alone, as in English
+        "un sac éventré sur le trottoir",  # a ripped-open bag
+        "destripar el final de la película",  # to give away a film's ending
+    ],
+)
+def test_words_also_said_of_things_are_left_to_the_classifier(check, prompt):
+    assert "graphic-violence" not in categories(check, prompt)
+
+
+@pytest.mark.parametrize(
     ("prompt", "category"),
     [
         ("child porn pictures", "sexual-minors"),
