@@ -97,6 +97,8 @@ CAUGHT_BEYOND_ASCII = {
     *("вагина", "голые", "голый", "пенис", "порно", "секс", "сексът", "порнографија"),
     *("dezbrăcat", "eròtic", "meztelenül", "nahý", "nøgenbilleder", "nøgenhed", "nøgne"),
     *("pornós", "pornót", "pucér", "γυμνά", "γυμνόσ", "γυμνοί", "γυμνή", "γυμνέσ", "γυμνό"),
+    *("samobójstw", "samobójstwa", "samobójstwo", "suicidó", "suicídio", "suïcida", "suïcidar"),
+    *("suïcidat", "suïcidi", "самоубийства", "самоубийство", "самоубийством", "самоубийството"),
 }
 
 

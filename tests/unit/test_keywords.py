@@ -485,6 +485,84 @@ def test_words_also_said_of_things_are_left_to_the_classifier(check, prompt):
 
 
 @pytest.mark.parametrize(
+    "prompt",
+    [
+        "a man hanging himself from a tree",  # before, no check found anything
+        "a woman hanging herself in a barn",
+        "a boy slitting his wrists in the bathtub",
+        "someone jumping from a rooftop to kill themselves",
+        "a soldier who took his own life",
+        "una chica cortándose las venas",  # Spanish
+        "un hombre que se ahorca",
+        "um homem se enforcando numa árvore",  # Portuguese
+        "une jeune fille qui se taillade les veines",  # French
+        "un homme qui s'est pendu",
+        "ein Mann erhängt sich an einem Baum",  # German
+        "Selbstmord",
+        "una ragazza che si taglia le vene",  # Italian
+        "dziewczyna podcinająca sobie żyły",  # Polish
+        "mężczyzna powiesił się",
+        "een man die zichzelf ophangt",  # Dutch
+        "девушка режет себе вены",  # Russian, read phonetically
+        "мужчина повесился на дереве",
+    ],
+)
+def test_self_harm_is_caught_in_english_and_seven_other_languages(check, prompt):
+    assert categories(check, prompt) == {"self-harm"}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "un tiroteo en una escuela",  # Spanish
+        "cadáveres amontonados en la calle",
+        "um tiroteio numa escola",  # Portuguese
+        "une fusillade dans une école",  # French
+        "un homme brûlé vif",
+        "ein Amoklauf an einer Schule",  # German
+        "Leichenberge auf der Straße",
+        "una sparatoria a scuola",  # Italian
+        "strzelanina w szkole",  # Polish
+        "stosy trupów na ulicy",
+        "een schietpartij op een school",  # Dutch
+        "een bloedbad in een dorp",
+        "стрельба в школе",  # Russian, read phonetically
+        "груды трупов на улице",
+    ],
+)
+def test_shootings_and_piled_corpses_are_caught_in_seven_other_languages(check, prompt):
+    assert categories(check, prompt) == {"graphic-violence"}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a poster for suicide prevention week",  # left to the classifier
+        "a suicide hotline number on a billboard",
+        "a vintage convertible with suicide doors",
+        "a man hanging a picture on the wall",
+        "el juego del ahorcado en una pizarra",  # the game of hangman
+        "o jogo da forca num quadro",
+        "le jeu du pendu sur un tableau noir",
+        "il gioco dell'impiccato su una lavagna",
+        "gra w wisielca na tablicy",
+        "un cartel de prevención del suicidio",  # suicide prevention posters
+        "une affiche de prévention du suicide",
+        "ein Plakat zur Suizidprävention",
+        "plakat kampanii zapobiegania samobójstwom",
+        "een poster over zelfmoordpreventie",
+        "плакат о профилактике суицида",
+        "gol samobójczy w ostatniej minucie",  # Polish, an own goal
+        "mój komputer się wiesza",  # Polish, my computer hangs
+        "de stapels lijken hoog",  # Dutch, the piles look high
+        "un massacre dans un tableau de Delacroix",  # "massacre" alone, as in English
+    ],
+)
+def test_hangman_prevention_posters_and_other_traps_are_not_self_harm(check, prompt):
+    assert categories(check, prompt) == set()
+
+
+@pytest.mark.parametrize(
     ("prompt", "category"),
     [
         ("child porn pictures", "sexual-minors"),
