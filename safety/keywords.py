@@ -20,7 +20,8 @@ matched, so "góry" is allowed and "gory" is not.
 
 Entries in scripts written without spaces (Chinese, Japanese, Korean, Thai) are kept in
 their own script and found anywhere inside a run of it, since those prompts have no word
-boundaries to respect; the allowlist names the everyday words that contain one.
+boundaries to respect; the allowlist names the everyday words that contain one, or that
+begin or end inside one.
 
 A category may also name a stand-in phrase for the classifier: its matches (the
 names of public figures) are replaced by that phrase in the text the classifier
@@ -239,7 +240,7 @@ class KeywordMatcher:
                 for start, end, payloads in _whole_word_hits(
                     terms, view, prefix_ok=True, anywhere=anywhere
                 )
-                if not any(s <= start and end <= e and e - s > end - start for s, e in allowed)
+                if not _cancelled_by_allowed(start, end, allowed, crossing=anywhere)
                 for term in _one_per_category(payloads)
             ]
             outranked = _inside_more_specific_hits(hits)
@@ -268,6 +269,20 @@ class KeywordMatcher:
         for start, end in spans:
             chars[start:end] = " " * (end - start)
         return normalize("".join(chars))
+
+
+def _cancelled_by_allowed(
+    start: int, end: int, allowed: Sequence[tuple[int, int]], *, crossing: bool
+) -> bool:
+    """Whether the hit `start:end` lies inside a longer allowed phrase or, where words are
+    not spaced (`crossing`), shares letters with one it does not contain: there the
+    allowed word says where a word ends. Thai "ภาพโป๊" (a nude picture) is found in
+    "ภาพโป๊กเกอร์" (a picture of poker), whose last letters spell "โป๊กเกอร์", poker."""
+    return any(
+        (s <= start and end <= e and e - s > end - start)
+        or (crossing and s < end and start < e and not (start <= s and e <= end))
+        for s, e in allowed
+    )
 
 
 def _read_as_another_word(phrase: str, read: NormalizedText) -> bool:

@@ -129,6 +129,31 @@ def test_a_foreign_word_with_a_doubled_letter_is_allowed_only_as_written(prompt)
     assert found == (set() if "kyss" in prompt.lower() else {"kys"})
 
 
+@pytest.mark.parametrize(
+    ("prompt", "found"),
+    [
+        ("ภาพโป๊กเกอร์", set()),  # a picture of poker: the hit ends inside "โป๊กเกอร์"
+        ("โป๊กเกอร์ภาพโป๊", {"ภาพโป๊"}),  # poker, then a nude picture: apart, both words
+        ("ภาพโป๊", {"ภาพโป๊"}),
+    ],
+)
+def test_an_unspaced_hit_that_ends_inside_an_allowed_word_is_cancelled(prompt, found):
+    """Where words are not spaced, an allowed word that shares letters with a hit says
+    where a word ends, as an allowed phrase around a hit does."""
+    matcher = KeywordMatcher(parse_terms(["ภาพโป๊"], "sexual"), allowed_phrases=["โป๊กเกอร์"])
+    assert {m.term.text for m in matcher.find(normalize(prompt))} == found
+
+
+def test_a_spaced_hit_that_shares_words_with_an_allowed_phrase_still_counts():
+    """In spaced scripts an allowed phrase cancels only the hits inside it."""
+    matcher = KeywordMatcher(
+        parse_terms(["school shooting"], "v"), allowed_phrases=["shooting star"]
+    )
+    assert {m.term.text for m in matcher.find(normalize("a school shooting star"))} == {
+        "school shooting"
+    }
+
+
 def test_an_allowed_phrase_of_several_words_still_cancels_in_every_view():
     """ "maine coon" squeezes to "maine con"; matched only as written it would no longer
     cancel "Maine-Coon"."""
@@ -560,6 +585,24 @@ def test_shootings_and_piled_corpses_are_caught_in_seven_other_languages(check, 
 )
 def test_hangman_prevention_posters_and_other_traps_are_not_self_harm(check, prompt):
     assert categories(check, prompt) == set()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "blocked"),
+    [
+        ("ผู้หญิงเปลือยกายนอนบนเตียง", True),  # Thai, a naked woman lying on a bed
+        ("หนังโป๊ของคนสองคน", True),  # Thai, a porn film of two people
+        ("คนเล่นโป๊กเกอร์ในคาสิโน", False),  # Thai, people playing poker in a casino
+        ("ภาพโป๊กเกอร์", False),  # Thai, a picture of poker: "ภาพโป๊" inside it
+        ("ห้องสไตล์ลอฟท์ ปูนเปลือย", False),  # Thai, a loft with bare concrete walls
+        ("אישה עירומה שוכבת על המיטה", True),  # Hebrew, a naked woman lying on the bed
+        ("סרט פורנו", True),  # Hebrew, a porn film
+        ("צילום בעירום", True),  # Hebrew, a photo in the nude
+        ("הנחש הערום בגן עדן", False),  # Hebrew, the cunning serpent in Eden
+    ],
+)
+def test_nudity_in_thai_and_hebrew(check, prompt, blocked):
+    assert categories(check, prompt) == ({"sexual"} if blocked else set())
 
 
 @pytest.mark.parametrize(
