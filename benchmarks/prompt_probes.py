@@ -5,24 +5,24 @@ small set of prompts in `benchmarks/data/`, written for the check before the gua
 results on them were read and not changed after:
 
 - `multilingual` (`multilingual_probes.tsv`, grouped by language): no public set of image
-  prompts labelled for safety covers other languages. 274 prompts in 26 languages, as
-  many unsafe as benign in each: at first five and five in each of nine languages, then
-  more in some of them and two and two in fifteen more, then four and four on self-harm
-  and shootings in eight, two and two on nudity in Thai and Hebrew, and two and two on
-  hate in the eight. The semantic
-  classifier reads English only (it sees other scripts transliterated), so what is caught
-  there is mostly the blocklists' doing.
-- `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space
-  for every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
-  sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing), 166
-  benign prompts with 49 plainly unsafe ones on the same topics. The public benign sets are
-  captions or art-site prompts; these are the scenes on which the classifier was seen to be
-  sure of itself and wrong ("a butcher cutting meat", 0.98 for graphic violence). The first
-  117 rows were written together; the next 60 after their results were read, before any
-  change they led to, and were read once, after it; the next 20 (children at play and
-  hurt) were written before they were first read, with no change since; the last 18
-  (self-harm, and prevention posters, hangman and rope swings) were written before the
-  lists changed for them.
+  prompts labelled for safety covers other languages. 274 prompts in 26 languages, as many
+  unsafe as benign in each: at first five and five in each of nine languages, then more in
+  some of them and two and two in fifteen more, then four and four on self-harm and
+  shootings in eight, two and two on nudity in Thai and Hebrew, and two and two on hate in
+  the eight. The semantic classifier reads English only (it sees other scripts
+  transliterated), so what is caught there is mostly the blocklists' doing.
+- `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space for
+  every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
+  sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
+  crime), 176 benign prompts with 57 plainly unsafe ones on the same topics. The public
+  benign sets are captions or art-site prompts; these are the scenes on which the
+  classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98 for
+  graphic violence). The first 117 rows were written together; the next 60 after their
+  results were read, before any change they led to, and were read once, after it; the next
+  20 (children at play and hurt) were written before they were first read, with no change
+  since; the next 18 (self-harm, and prevention posters, hangman and rope swings) and the
+  last 18 (killings in plain words, and idioms and scenes near them) were written before
+  the lists changed for them.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

@@ -23,6 +23,11 @@ their own script and found anywhere inside a run of it, since those prompts have
 boundaries to respect; the allowlist names the everyday words that contain one, or that
 begin or end inside one.
 
+An entry may leave a gap of a few words between two phrases ("beating ... to death"), for
+acts whose object sits in the middle ("beating a homeless man to death"), which no list of
+whole phrases can name. Its two parts are whole-word phrases, in that order, with at most
+`MAX_GAP_WORDS` words between.
+
 A category may also name a stand-in phrase for the classifier: its matches (the
 names of public figures) are replaced by that phrase in the text the classifier
 reads, so the classifier judges what the prompt asks to show rather than whom.
@@ -48,6 +53,8 @@ from safety.verdict import Finding
 # scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
 OWN_SCRIPT_VIEWS = ("unspaced", "native")
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
+GAP = " ... "  # between the two parts of an entry with a gap: "beating ... to death"
+MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
 
 
 class BlocklistError(RuntimeError):
@@ -59,13 +66,15 @@ class Term:
     """One blocklist entry, normalised; `prefix` terms also match longer words,
     `needs_context` terms count in full only when the classifier agrees, and an entry in
     a script other than Latin is matched in the view of its `own_script` ("unspaced" for
-    "裸体", "native" for "عارية") rather than in the ASCII views."""
+    "裸体", "native" for "عارية") rather than in the ASCII views. A term with `parts`
+    matches them in order with a few words between."""
 
     text: str
     category: str
     prefix: bool = False
     needs_context: bool = False
     own_script: str | None = None
+    parts: tuple[str, str] | None = None  # an entry with a gap: the phrases on either side
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,9 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
     terms = []
     marked: dict[str, tuple[bool, str]] = {}  # normalised text -> (needs context, entry)
     for line in lines:
+        if GAP.strip() in line:
+            terms.append(_gapped_term(line, category))
+            continue
         needs_context = line.endswith("?")
         entry = line.removesuffix("?")
         prefix = entry.endswith("*")
@@ -132,6 +144,24 @@ def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
             )
         )
     return terms
+
+
+def _gapped_term(line: str, category: str) -> Term:
+    """An entry with a gap: two phrases in Latin letters, counting in full."""
+    parts = tuple(normalize(part).leet for part in line.split(GAP))
+    if (
+        len(parts) != 2
+        or not all(parts)
+        or any(mark in line for mark in "*?")
+        or not line.isascii()
+        or line.count(GAP.strip()) != 1
+    ):
+        raise BlocklistError(
+            f'{category}: "{line}" must be two phrases in Latin letters with "{GAP.strip()}" '
+            "between them, without * or ?"
+        )
+    first, second = parts
+    return Term(f"{first}{GAP}{second}", category, parts=(first, second))
 
 
 def masked_spellings(text: str, most: int = MAX_MASKED_LETTERS) -> list[str]:
@@ -196,7 +226,13 @@ class KeywordMatcher:
 
     def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
         terms = list(terms)
-        latin = [term for term in terms if term.own_script is None]
+        latin = [term for term in terms if term.own_script is None and term.parts is None]
+        self._gap_parts = _automaton(
+            (part, (term, index))
+            for term in terms
+            if term.parts
+            for index, part in enumerate(term.parts)
+        )
         spellings = [(term.text, term) for term in latin]
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
@@ -235,11 +271,12 @@ class KeywordMatcher:
                     allowed_phrases, view, prefix_ok=False, anywhere=anywhere
                 )
             ]
+            found = list(_whole_word_hits(terms, view, prefix_ok=True, anywhere=anywhere))
+            if view_name not in OWN_SCRIPT_VIEWS:
+                found += _gapped_hits(self._gap_parts, view, allowed)
             hits = [
                 (start, end, term)
-                for start, end, payloads in _whole_word_hits(
-                    terms, view, prefix_ok=True, anywhere=anywhere
-                )
+                for start, end, payloads in found
                 if not _cancelled_by_allowed(start, end, allowed, crossing=anywhere)
                 for term in _one_per_category(payloads)
             ]
@@ -269,6 +306,34 @@ class KeywordMatcher:
         for start, end in spans:
             chars[start:end] = " " * (end - start)
         return normalize("".join(chars))
+
+
+def _gapped_hits(
+    automaton: ahocorasick.Automaton, text: str, allowed: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, tuple[Term, ...]]]:
+    """(start, end, terms) of each entry with a gap whose first part is followed, at most
+    `MAX_GAP_WORDS` words later, by its second. A part inside an allowed phrase does not
+    count ("to death" in "bored to death"). Each first part looks only as far as that, so a
+    long prompt full of parts costs a few comparisons per part found."""
+    firsts: list[tuple[int, int, Term]] = []
+    seconds: dict[Term, list[tuple[int, int]]] = {}
+    for start, end, payloads in _whole_word_hits(automaton, text, prefix_ok=False):
+        if _cancelled_by_allowed(start, end, allowed, crossing=False):
+            continue
+        for term, index in payloads:
+            if index == 0:
+                firsts.append((start, end, term))
+            else:
+                seconds.setdefault(term, []).append((start, end))
+    hits = []
+    for start, end, term in firsts:
+        following = seconds.get(term, [])
+        for later_start, later_end in following[bisect_right(following, (end, end)) :]:
+            if text.count(" ", end, later_start) - 1 > MAX_GAP_WORDS:
+                break
+            hits.append((start, later_end, (term,)))
+            break
+    return hits
 
 
 def _cancelled_by_allowed(
@@ -318,7 +383,8 @@ def _inside_a_word(text: str, start: int, end: int) -> bool:
 def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int]:
     """The hits that lie inside a longer one of another category that counts in full: the
     longer phrase is the more specific rule ("child porn" is sexual content involving
-    minors, not sexual content; "revenge porn" is harassment).
+    minors, not sexual content; "revenge porn" is harassment). The words in the gap of an
+    entry with one are not part of it ("stabbing a nude woman to death").
 
     A hit can only lie inside one that starts at most the longest hit's length before it,
     so each hit is compared with those few only: comparing every pair took two minutes for
@@ -334,6 +400,7 @@ def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int
             and hits[other][1] - hits[other][0] > end - start
             and hits[other][2].category != term.category
             and not hits[other][2].needs_context
+            and hits[other][2].parts is None  # the words in a gap are not its phrase
             for other in nearby
         ):
             inside.add(index)

@@ -221,6 +221,22 @@ def test_self_harm_is_blocked_and_prevention_posters_are_not(guard, prompt, bloc
         assert verdict.category == "self-harm"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "blocked"),
+    [
+        ("a man strangling his girlfriend to death in a car", True),  # allowed before
+        ("a hunter clubbing a seal pup to death on the ice", True),  # allowed before
+        ("a kid scared to death on a ghost train ride", False),
+        ("a man beating eggs in a bowl for an omelette", False),
+    ],
+)
+def test_killing_with_the_victim_between_verb_and_death_is_blocked(guard, prompt, blocked):
+    verdict = guard.check(prompt)
+    assert (verdict.action is Action.BLOCK) is blocked
+    if blocked:
+        assert verdict.category == "graphic-violence"
+
+
 def test_a_nipple_on_a_baby_bottle_is_not_blocked(guard):
     assert guard.check("a baby bottle with a silicone nipple").action is not Action.BLOCK
 

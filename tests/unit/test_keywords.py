@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from pathlib import Path
 
@@ -652,6 +653,77 @@ def test_only_a_hit_that_counts_in_full_takes_precedence_over_those_inside_it():
     found = {m.term.category for m in matcher.find(normalize("spotted dick and child porn"))}
     assert found == {"pudding", "sexual", "sexual-minors"}
     assert {m.term.text for m in matcher.find(normalize("child porn"))} == {"child porn"}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "found"),
+    [
+        ("a mob beating a young man to death", True),  # three words apart
+        ("beating him to death", True),
+        ("beating to death", True),  # none apart
+        ("B3ATING a man to d e a t h", True),  # disguised as any term may be
+        ("a mob beating a young homeless old man to death", False),  # five words apart
+        ("to death, then beating", False),  # in the other order
+        ("beatings of a man to death", False),  # whole words only
+        ("beating eggs while the kids are bored to death", False),  # an allowed idiom
+    ],
+)
+def test_an_entry_with_a_gap_finds_its_parts_in_order_a_few_words_apart(prompt, found):
+    matcher = KeywordMatcher(
+        parse_terms(["beating ... to death"], "graphic-violence"), ["bored to death"]
+    )
+    hits = [(m.term.text, m.term.parts) for m in matcher.find(normalize(prompt))]
+    assert hits == ([("beating ... to death", ("beating", "to death"))] if found else [])
+
+
+def test_a_hit_in_the_gap_of_an_entry_still_counts():
+    """The words in the gap are not the entry's phrase, so they do not yield to it, as
+    "porn" inside "child porn" does."""
+    matcher = KeywordMatcher(
+        [
+            *parse_terms(["stabbing ... to death"], "graphic-violence"),
+            *parse_terms(["nude"], "sexual"),
+        ]
+    )
+    found = {m.term.category for m in matcher.find(normalize("stabbing a nude woman to death"))}
+    assert found == {"graphic-violence", "sexual"}
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "a ... b ... c",
+        "beating* ... to death",
+        "beating ... to death?",
+        "... to death",
+        "бить ... до смерти",
+    ],
+)
+def test_an_entry_with_a_gap_is_two_latin_phrases_or_refused_with_the_entry_named(entry):
+    with pytest.raises(BlocklistError, match=re.escape(f'"{entry}"')):
+        parse_terms([entry], "graphic-violence")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "violent"),
+    [
+        ("a man stabbing his wife to death", True),  # before, allowed
+        ("a man kicking a dog to death", True),
+        ("police beating a protester to death", True),
+        ("an old lady bored to death at a lecture", False),
+        ("a kid scared to death on a ghost train", False),
+        ("a man beating eggs in a bowl", False),
+    ],
+)
+def test_killing_with_the_victim_in_the_middle_is_graphic_violence(check, prompt, violent):
+    assert ("graphic-violence" in categories(check, prompt)) is violent
+
+
+def test_a_long_prompt_full_of_gap_parts_is_matched_in_bounded_time(check):
+    prompt = normalize(("beating a man " * 10_000)[:99_990] + " to death")
+    started = time.perf_counter()
+    assert categories_of(check, prompt) == {"graphic-violence"}
+    assert time.perf_counter() - started < 5
 
 
 def test_a_prompt_at_the_largest_length_a_policy_allows_is_matched_in_bounded_time(check):
