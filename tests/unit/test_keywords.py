@@ -518,6 +518,10 @@ def test_words_also_said_of_things_are_left_to_the_classifier(check, prompt):
         "a boy slitting his wrists in the bathtub",
         "someone jumping from a rooftop to kill themselves",
         "a soldier who took his own life",
+        "a man jumping off a skyscraper to his death",  # the place in the gap
+        "a person jumping in front of a train",
+        "a man throwing himself under a bus",
+        "a man with a noose around his neck",
         "una chica cortándose las venas",  # Spanish
         "un hombre que se ahorca",
         "um homem se enforcando numa árvore",  # Portuguese
@@ -567,6 +571,8 @@ def test_shootings_and_piled_corpses_are_caught_in_seven_other_languages(check, 
         "a suicide hotline number on a billboard",
         "a vintage convertible with suicide doors",
         "a man hanging a picture on the wall",
+        "a footballer throwing himself in front of the ball",
+        "a family posing in front of a steam train",
         "el juego del ahorcado en una pizarra",  # the game of hangman
         "o jogo da forca num quadro",
         "le jeu du pendu sur un tableau noir",
@@ -713,6 +719,9 @@ def test_an_entry_with_a_gap_is_two_latin_phrases_or_refused_with_the_entry_name
         ("an old lady bored to death at a lecture", False),
         ("a kid scared to death on a ghost train", False),
         ("a man beating eggs in a bowl", False),
+        ("a soldier hanged by the enemy from a tree", True),
+        ("a man hanged at the gallows", True),
+        ("a wooden gallows on a western film set", False),
     ],
 )
 def test_killing_with_the_victim_in_the_middle_is_graphic_violence(check, prompt, violent):
