@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -311,12 +312,13 @@ class KeywordMatcher:
 def _gapped_hits(
     automaton: ahocorasick.Automaton, text: str, allowed: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int, tuple[Term, ...]]]:
-    """(start, end, terms) of each entry with a gap whose first part is followed, at most
-    `MAX_GAP_WORDS` words later, by its second. A part inside an allowed phrase does not
-    count ("to death" in "bored to death"). Each first part looks only as far as that, so a
-    long prompt full of parts costs a few comparisons per part found."""
+    """(start, end, terms) of each entry with a gap whose first part is followed by its
+    second, at most `MAX_GAP_WORDS` words later. A part inside an allowed phrase does not
+    count ("to death" in "bored to death"). Each first part is paired with the nearest
+    second part after it only, and words are counted by bisection, so a long prompt full
+    of parts costs a few steps per part found."""
     firsts: list[tuple[int, int, Term]] = []
-    seconds: dict[Term, list[tuple[int, int]]] = {}
+    seconds: dict[Term, list[tuple[int, int]]] = {}  # in the order they start
     for start, end, payloads in _whole_word_hits(automaton, text, prefix_ok=False):
         if _cancelled_by_allowed(start, end, allowed, crossing=False):
             continue
@@ -325,14 +327,18 @@ def _gapped_hits(
                 firsts.append((start, end, term))
             else:
                 seconds.setdefault(term, []).append((start, end))
+    if not firsts or not seconds:
+        return []
+    spaces = [index for index, char in enumerate(text) if char == " "]
     hits = []
     for start, end, term in firsts:
         following = seconds.get(term, [])
-        for later_start, later_end in following[bisect_right(following, (end, end)) :]:
-            if text.count(" ", end, later_start) - 1 > MAX_GAP_WORDS:
-                break
+        nearest = bisect_right(following, end, key=itemgetter(0))
+        if nearest == len(following):
+            continue
+        later_start, later_end = following[nearest]
+        if bisect_left(spaces, later_start) - bisect_left(spaces, end) - 1 <= MAX_GAP_WORDS:
             hits.append((start, later_end, (term,)))
-            break
     return hits
 
 
