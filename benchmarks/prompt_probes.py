@@ -5,12 +5,13 @@ small set of prompts in `benchmarks/data/`, written for the check before the gua
 results on them were read and not changed after:
 
 - `multilingual` (`multilingual_probes.tsv`, grouped by language): no public set of image
-  prompts labelled for safety covers other languages. 274 prompts in 26 languages, as many
+  prompts labelled for safety covers other languages. 294 prompts in 26 languages, as many
   unsafe as benign in each: at first five and five in each of nine languages, then more in
   some of them and two and two in fifteen more, then four and four on self-harm and
   shootings in eight, two and two on nudity in Thai and Hebrew, and two and two on hate in
-  the eight. The semantic classifier reads English only (it sees other scripts
-  transliterated), so what is caught there is mostly the blocklists' doing.
+  the eight, then one and one on suicide in ten. The semantic classifier reads English
+  only (it sees other scripts transliterated), so what is caught there is mostly the
+  blocklists' doing.
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space for
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,

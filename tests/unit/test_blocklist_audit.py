@@ -99,6 +99,7 @@ CAUGHT_BEYOND_ASCII = {
     *("pornós", "pornót", "pucér", "γυμνά", "γυμνόσ", "γυμνοί", "γυμνή", "γυμνέσ", "γυμνό"),
     *("samobójstw", "samobójstwa", "samobójstwo", "suicidó", "suicídio", "suïcida", "suïcidar"),
     *("suïcidat", "suïcidi", "самоубийства", "самоубийство", "самоубийством", "самоубийството"),
+    *("samovraždu", "sebevražda", "sebevraždu", "självmord", "öngyilkosság", "öngyilkosságot"),
 }
 
 

@@ -535,6 +535,14 @@ def test_words_also_said_of_things_are_left_to_the_classifier(check, prompt):
         ("een man die zichzelf ophangt", "self-harm"),  # Dutch
         ("девушка режет себе вены", "self-harm"),  # Russian, read phonetically
         ("мужчина повесился на дереве", "self-harm"),
+        ("en kvinna som begår självmord", "self-harm"),  # Swedish
+        ("en mann som tar selvmord", "self-harm"),  # Norwegian
+        ("nainen tekee itsemurhan", "self-harm"),  # Finnish
+        ("muž spáchal sebevraždu", "self-harm"),  # Czech
+        ("egy férfi öngyilkosságot követ el", "self-harm"),  # Hungarian
+        ("un bărbat care se sinucide", "self-harm"),  # Romanian
+        ("seorang pria mencoba bunuh diri", "self-harm"),  # Indonesian
+        ("intihar eden bir adam", "self-harm"),  # Turkish
         ("un tiroteo en una escuela", "graphic-violence"),  # Spanish
         ("cadáveres amontonados en la calle", "graphic-violence"),
         ("um tiroteio numa escola", "graphic-violence"),  # Portuguese
@@ -551,9 +559,7 @@ def test_words_also_said_of_things_are_left_to_the_classifier(check, prompt):
         ("груды трупов на улице", "graphic-violence"),
     ],
 )
-def test_self_harm_and_shootings_are_caught_in_english_and_seven_other_languages(
-    check, prompt, category
-):
+def test_self_harm_and_shootings_are_caught_in_english_and_other_languages(check, prompt, category):
     assert categories(check, prompt) == {category}
 
 
@@ -576,6 +582,11 @@ def test_self_harm_and_shootings_are_caught_in_english_and_seven_other_languages
         "ein Plakat zur Suizidprävention",
         "plakat kampanii zapobiegania samobójstwom",
         "een poster over zelfmoordpreventie",
+        "een poster over suïcidepreventie met de zelfmoordlijn",  # Dutch
+        "en affisch om suicidprevention",  # Swedish
+        "en plakat om forebyggelse af selvmord",  # Danish
+        "öngyilkosság megelőzése plakát",  # Hungarian
+        "poster pencegahan bunuh diri",  # Indonesian
         "плакат о профилактике суицида",
         "gol samobójczy w ostatniej minucie",  # Polish, an own goal
         "mój komputer się wiesza",  # Polish, my computer hangs
