@@ -15,15 +15,17 @@ results on them were read and not changed after:
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space for
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
-  crime), 176 benign prompts with 57 plainly unsafe ones on the same topics. The public
-  benign sets are captions or art-site prompts; these are the scenes on which the
-  classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98 for
-  graphic violence). The first 117 rows were written together; the next 60 after their
+  crime, plain words), 196 benign prompts with 75 plainly unsafe ones on the same topics.
+  The public benign sets are captions or art-site prompts; these are the scenes on which
+  the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
+  for graphic violence). The first 117 rows were written together; the next 60 after their
   results were read, before any change they led to, and were read once, after it; the next
   20 (children at play and hurt) were written before they were first read, with no change
   since; the next 18 (self-harm, and prevention posters, hangman and rope swings) and the
-  last 18 (killings in plain words, and idioms and scenes near them) were written before
-  the lists changed for them.
+  next 18 (killings in plain words, and idioms and scenes near them) were written before
+  the lists changed for them; the last 38 (self-harm and killings in words no list names,
+  and 20 benign twins) were read before policy 2026-12-06.7, whose entries were chosen
+  after reading them.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
