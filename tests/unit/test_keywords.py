@@ -794,6 +794,13 @@ def test_the_classifier_reads_public_figures_as_a_person_however_they_are_spelt(
         assert "public-figures" in categories(check, prompt)
 
 
+def test_the_classifier_reads_a_camp_s_name_as_what_it_names(check):
+    """ "Auschwitz concentration camp memorial" scored 0.91 for harassment on the name."""
+    text = normalize("Auschwitz-Birkenau memorial in winter")
+    assert check.classifier_text(text) == "a concentration camp memorial in winter"
+    assert categories(check, "the gate of Dachau") == {"historic-sites"}
+
+
 def test_without_stand_ins_the_classifier_reads_the_readable_view(policy):
     plain = dataclasses.replace(
         policy,
