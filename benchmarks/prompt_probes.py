@@ -15,7 +15,8 @@ results on them were read and not changed after:
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space for
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
-  crime, plain words), 196 benign prompts with 75 plainly unsafe ones on the same topics.
+  crime, plain words, hate symbols), 217 benign prompts with 97 plainly unsafe ones on the
+  same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -25,7 +26,9 @@ results on them were read and not changed after:
   next 18 (killings in plain words, and idioms and scenes near them) were written before
   the lists changed for them; the last 38 (self-harm and killings in words no list names,
   and 20 benign twins) were read before policy 2026-12-06.7, whose entries were chosen
-  after reading them.
+  after reading them; the next 26 (hate codes, slogans and Holocaust denial, and the same
+  numbers, symbols and words in everyday use) were written before the lists changed for
+  them, and the last 17 just after, and read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
