@@ -106,6 +106,31 @@ def test_an_escalation_names_the_verdict_when_its_score_ties_the_harm_s(policy):
     assert combine_findings(policy, findings[1:]).category == "illegal-activity"
 
 
+@pytest.mark.parametrize(
+    "harm", ["sexual", "graphic-violence", "hate", "harassment", "compromising-scenes"]
+)
+def test_someone_the_requester_knows_shown_harmed_is_a_private_individual(policy, harm):
+    """Unlike a public figure's, mockery of a classmate is bullying, so harassment counts."""
+    score = policy.category(harm).warn_threshold
+    findings = [finding("keywords", "people-you-know", 1.0), finding("semantic", harm, score)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "private-individuals"
+
+
+@pytest.mark.parametrize("harm", ["self-harm", "illegal-activity"])
+def test_someone_the_requester_knows_is_not_escalated_for_sadness_or_crime(policy, harm):
+    findings = [
+        finding("keywords", "people-you-know", 1.0),
+        finding("semantic", harm, policy.category(harm).warn_threshold),
+    ]
+    assert combine_findings(policy, findings).action == Action.WARN
+
+
+def test_someone_the_requester_knows_alone_is_allowed(policy):
+    verdict = combine_findings(policy, [finding("keywords", "people-you-know", 1.0)])
+    assert verdict.action == Action.ALLOW and verdict.message == ""
+
+
 def test_a_named_public_figure_alone_is_allowed(policy):
     verdict = combine_findings(policy, [finding("keywords", "public-figures", 1.0)])
     assert verdict.action == Action.ALLOW and verdict.message == ""

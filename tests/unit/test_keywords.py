@@ -362,6 +362,23 @@ def test_hate_codes_slogans_and_holocaust_denial_are_hate(check, prompt, hateful
 
 
 @pytest.mark.parametrize(
+    ("prompt", "known"),
+    [
+        ("a photo of my teacher photoshopped as a pig", True),
+        ("my ex girlfriend in a bikini", True),
+        ("a picture of my ex's house on fire", True),  # the possessive
+        ("my co-workers at the office party", True),
+        ("my sister-in-law at the beach", True),
+        ("my song playing on the radio", False),  # "my son" is a whole word
+        ("an expert teacher at the blackboard", False),
+        ("a mother and her child in a park", False),
+    ],
+)
+def test_people_are_known_to_the_requester_by_their_relation(check, prompt, known):
+    assert ("people-you-know" in categories(check, prompt)) is known
+
+
+@pytest.mark.parametrize(
     "prompt", ["a sonnenrad flag at a march", "a blood and soil banner", "the great replacement"]
 )
 def test_hate_codes_that_are_also_ordinary_words_need_context(check, prompt):
@@ -692,7 +709,8 @@ def test_nudity_in_thai_and_hebrew(check, prompt, blocked):
     ],
 )
 def test_a_hit_inside_a_longer_hit_of_another_category_yields_to_it(check, prompt, category):
-    assert categories(check, prompt) == {category}
+    # "my ex" and "my neighbour" are context (people-you-know), reported beside any hit.
+    assert categories(check, prompt) - {"people-you-know"} == {category}
 
 
 def test_only_a_hit_that_counts_in_full_takes_precedence_over_those_inside_it():

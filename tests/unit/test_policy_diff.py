@@ -35,16 +35,15 @@ def test_added_and_removed_categories_page_and_safe_examples_are_named() -> None
         "    examples: [a hairy tarantula]\n    action: warn\n    anchor: unsafe-symbol\n"
         "    message: No spiders here.\n"
     )
-    start = FILE_TEXT.index("  - id: private-individuals\n")
-    end = FILE_TEXT.index("  - id: unsafe-symbol\n")
+    start = FILE_TEXT.index("  - id: unsafe-symbol\n")  # the last category
     edited = (
-        (FILE_TEXT[:start] + spiders + FILE_TEXT[end:])
+        (FILE_TEXT[:start] + spiders)
         .replace("  minimum_age: 18", "  minimum_age: 21")
         .replace("    - donald trump\n", "", 1)
     )
 
     changes = policy_changes(parsed(FILE_TEXT), parsed(edited))
 
-    assert changes[:2] == ["new category spiders: warn", "removed category private-individuals"]
+    assert changes[:2] == ["new category spiders: warn", "removed category unsafe-symbol"]
     assert any("train_prompt_classifier" in line for line in changes)
     assert changes[-1].startswith("page settings") and "restart" in changes[-1]
