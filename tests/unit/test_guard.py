@@ -106,19 +106,22 @@ def test_an_escalation_names_the_verdict_when_its_score_ties_the_harm_s(policy):
     assert combine_findings(policy, findings[1:]).category == "illegal-activity"
 
 
-@pytest.mark.parametrize(
-    "harm", ["sexual", "graphic-violence", "hate", "harassment", "compromising-scenes"]
-)
-def test_someone_the_requester_knows_shown_harmed_is_a_private_individual(policy, harm):
-    """Unlike a public figure's, mockery of a classmate is bullying, so harassment counts."""
+@pytest.mark.parametrize("harm", ["sexual", "compromising-scenes"])
+def test_someone_the_requester_knows_shown_sexualised_or_compromised_is_a_private_individual(
+    policy, harm
+):
     score = policy.category(harm).warn_threshold
     findings = [finding("keywords", "people-you-know", 1.0), finding("semantic", harm, score)]
     verdict = combine_findings(policy, findings)
     assert verdict.action == Action.BLOCK and verdict.category == "private-individuals"
 
 
-@pytest.mark.parametrize("harm", ["self-harm", "illegal-activity"])
-def test_someone_the_requester_knows_is_not_escalated_for_sadness_or_crime(policy, harm):
+@pytest.mark.parametrize(
+    "harm", ["graphic-violence", "hate", "harassment", "self-harm", "illegal-activity"]
+)
+def test_other_harms_to_someone_the_requester_knows_keep_their_own_rule(policy, harm):
+    """At warn level the classifier reads these into everyday scenes ("my uncle butchering
+    a pig on the farm"), which a relation makes no worse."""
     findings = [
         finding("keywords", "people-you-know", 1.0),
         finding("semantic", harm, policy.category(harm).warn_threshold),

@@ -369,6 +369,8 @@ def test_hate_codes_slogans_and_holocaust_denial_are_hate(check, prompt, hateful
         ("a picture of my ex's house on fire", True),  # the possessive
         ("my co-workers at the office party", True),
         ("my sister-in-law at the beach", True),
+        ("my old math teacher in a nurse costume", True),  # words between
+        ("my drawing of the beach at dawn with a surfer and a boat", False),  # no relation
         ("my song playing on the radio", False),  # "my son" is a whole word
         ("an expert teacher at the blackboard", False),
         ("a mother and her child in a park", False),
