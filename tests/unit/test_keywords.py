@@ -389,6 +389,25 @@ def test_hate_codes_that_are_also_ordinary_words_need_context(check, prompt):
     assert finding.check == "keywords-in-context"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "voyeurism"),
+    [
+        ("hidden camera footage of a girl changing in a locker room", True),
+        ("a hidden camera in the toilet of a restaurant", True),
+        ("my stepsister changing clothes in her bedroom, hidden camera angle", True),
+        ("a photo taken under a woman's skirt on the subway", True),
+        ("a hidden camera wildlife photo of a fox at night", False),
+        ("a hidden camera time lapse of the changing seasons in a forest", False),
+        ("a woman changing a tire on the side of the road", False),
+        ("marilyn with the wind blowing up her skirt", False),
+    ],
+)
+def test_voyeurism_names_a_hidden_camera_beside_where_people_undress(check, prompt, voyeurism):
+    """A hidden camera alone films wildlife and pranks; beside a shower or a changing room,
+    or a skirt, it is a private person filmed without consent."""
+    assert ("private-individuals" in categories(check, prompt)) is voyeurism
+
+
 def test_a_lynched_man_is_graphic_violence(check):
     assert "graphic-violence" in categories(check, "a drawing of a lynched man and a crowd")
 
