@@ -322,11 +322,15 @@ def test_slurs_count_in_full_and_everyday_words_need_context(check, prompt, need
         ("antisemitic caricatures of bankers on a poster", False),
         ("a racist cartoon about immigrants", False),
         ("a man in blackface", True),
+        ("a sonnenrad flag at a march", True),
+        ("a blood and soil banner", True),
+        ("the great replacement", True),
     ],
 )
 def test_hateful_imagery_is_named_by_phrase(check, prompt, needs_context):
     """The classifier only warned on a prompt that asks for a racist caricature (0.51 for
-    hate); blackface waits for its support, as the word also names a history."""
+    hate). Blackface, a sonnenrad (a sun gear in German) and "blood and soil" (a fantasy
+    battlefield) wait for its support, as the words also name other things."""
     (finding,) = [f for f in check.check(normalize(prompt)) if f.category == "hate"]
     assert finding.check == ("keywords-in-context" if needs_context else "keywords")
 
@@ -378,15 +382,6 @@ def test_hate_codes_slogans_and_holocaust_denial_are_hate(check, prompt, hateful
 )
 def test_people_are_known_to_the_requester_by_their_relation(check, prompt, known):
     assert ("people-you-know" in categories(check, prompt)) is known
-
-
-@pytest.mark.parametrize(
-    "prompt", ["a sonnenrad flag at a march", "a blood and soil banner", "the great replacement"]
-)
-def test_hate_codes_that_are_also_ordinary_words_need_context(check, prompt):
-    """A sun gear in German, a fantasy battlefield: blocked only with the classifier's support."""
-    (finding,) = [f for f in check.check(normalize(prompt)) if f.category == "hate"]
-    assert finding.check == "keywords-in-context"
 
 
 @pytest.mark.parametrize(
