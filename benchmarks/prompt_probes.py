@@ -15,8 +15,8 @@ results on them were read and not changed after:
 - `everyday` (`everyday_probes.tsv`, grouped by topic): what people ask an image Space for
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
-  crime, plain words, hate symbols, people the requester knows, privacy), 258 benign prompts
-  with 129 plainly unsafe ones on the same topics.
+  crime, plain words, hate symbols, people the requester knows, privacy, figures of
+  speech), 299 benign prompts with 146 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -32,7 +32,10 @@ results on them were read and not changed after:
   requester knows them, mocked, sexualised or hurt, and in ordinary scenes) were written
   before the policy changed for them, and the next 16 just after, and read once; the next 13
   (voyeurism, and hidden cameras, fitting rooms and showers in everyday use) were written
-  before the lists changed for them, and the last 8 just after, and read once.
+  before the lists changed for them, and the next 8 just after, and read once; the next 42
+  (figures of speech and everyday names that read as harm, and unsafe twins that use the
+  same words literally) were read before the allowlist gave the classifier their plain
+  meaning, and the last 16 were written just after, and read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

@@ -31,6 +31,12 @@ whole phrases can name. Its two parts are whole-word phrases, in that order, wit
 A category may also name a stand-in phrase for the classifier: its matches (the
 names of public figures) are replaced by that phrase in the text the classifier
 reads, so the classifier judges what the prompt asks to show rather than whom.
+
+An allowlist entry may likewise give the classifier its plain meaning
+(`dressed to kill = dressed up elegantly`). Cancelling keyword matches is not enough for
+figures of speech: the classifier reads the words too, and "a woman dressed to kill in a
+red evening gown" scored 0.97 for graphic violence, "suicide doors on a vintage car" 0.99
+for self-harm. Read in plain words, such a prompt is judged by what it asks to show.
 """
 
 from __future__ import annotations
@@ -55,7 +61,11 @@ from safety.verdict import Finding
 OWN_SCRIPT_VIEWS = ("unspaced", "native")
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
 GAP = " ... "  # between the two parts of an entry with a gap: "beating ... to death"
+READS_AS = "="  # in an allowlist entry, before the plain words the classifier reads instead
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
+
+
+ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
 
 
 class BlocklistError(RuntimeError):
@@ -96,6 +106,23 @@ def read_term_lines(path: Path) -> list[str]:
         raise BlocklistError(f"cannot read blocklist {path}: {error}") from None
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return [line for line in lines if line]
+
+
+def split_readings(lines: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Allowlist entries as phrases, and the `(phrase, plain reading)` pairs of those that
+    give the classifier their meaning ("killer whale = orca")."""
+    phrases, readings = [], []
+    for line in lines:
+        phrase, separator, reading = (part.strip() for part in line.partition(READS_AS))
+        if separator and not (phrase and reading):
+            raise BlocklistError(
+                f'{ALLOWLIST}: "{line}" needs a phrase before "{READS_AS}" '
+                "and its plain reading after it"
+            )
+        phrases.append(phrase)
+        if reading:
+            readings.append((phrase, reading))
+    return phrases, readings
 
 
 def parse_terms(lines: Iterable[str], category: str) -> list[Term]:
@@ -521,8 +548,10 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
         if category.negative_blocklist:
             lines = read_term_lines(assets_dir / category.negative_blocklist)
             negative_terms += parse_terms(lines, category.id)
-    allowed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
-    allowed += policy.allowed_phrases
+    listed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
+    allowed, readings = split_readings([*listed, *policy.allowed_phrases])
+    for phrase, reading in readings:
+        stand_ins += [(term, reading) for term in parse_terms([phrase], ALLOWLIST)]
     return KeywordCheck(
         KeywordMatcher(prompt_terms, allowed),
         KeywordMatcher(negative_terms, allowed),

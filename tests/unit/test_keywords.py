@@ -15,6 +15,7 @@ from safety.keywords import (
     masked_spellings,
     parse_terms,
     read_term_lines,
+    split_readings,
 )
 from safety.normalize import normalize
 
@@ -73,6 +74,11 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "a coon hound in the woods",
         "a knight with a chink in his armour",
         "a chink of light through the curtains",
+        "chinks of light between the barn's boards",
+        "blue tits and a coal tit at a bird feeder",
+        "a naked wedding cake with berries",
+        "a candle's naked flame",
+        "a spic and span kitchen",
         "the queen's annus horribilis",
         "a knight who seeks the holy grail",
         "a clock face with the roman numeral XX",
@@ -837,7 +843,10 @@ def test_place_names_that_spell_a_slur_once_normalised_are_allowed(check, prompt
     assert categories(check, prompt) == set()
 
 
-@pytest.mark.parametrize("prompt", ["a coon eating watermelon", "a chink eating rice"])
+@pytest.mark.parametrize(
+    "prompt",
+    ["a coon eating watermelon", "a chink eating rice", "a cartoon of chinks eating dogs", "coons"],
+)
 def test_slurs_whose_everyday_uses_are_allowlisted_still_count_in_full(check, prompt):
     [finding] = check.check(normalize(prompt))
     assert (finding.category, finding.check) == ("hate", check.name)
@@ -876,6 +885,64 @@ def test_the_classifier_reads_a_camp_s_name_as_what_it_names(check):
     text = normalize("Auschwitz-Birkenau memorial in winter")
     assert check.classifier_text(text) == "a concentration camp memorial in winter"
     assert categories(check, "the gate of Dachau") == {"historic-sites"}
+
+
+def test_an_allowlist_entry_may_give_the_plain_reading_after_an_equals_sign():
+    phrases, readings = split_readings(
+        ["scunthorpe", "killer whale = orca", " naked flame=open flame"]
+    )
+    assert phrases == ["scunthorpe", "killer whale", "naked flame"]
+    assert readings == [("killer whale", "orca"), ("naked flame", "open flame")]
+
+
+@pytest.mark.parametrize("entry", ["killer whale =", "= orca", "="])
+def test_an_allowlist_reading_without_both_sides_is_refused_by_name(entry):
+    with pytest.raises(BlocklistError, match=re.escape(f'"{entry}"')):
+        split_readings([entry])
+
+
+@pytest.mark.parametrize(
+    ("prompt", "read_as"),
+    [
+        # 0.97 for graphic violence and for self-harm, read as written
+        ("a woman dressed to kill in a red evening gown", "a woman dressed up elegantly in a red"),
+        ("a chocolate cake to die for", "a chocolate wonderful cake"),
+        ("a comedian k1lling it at a comedy club", "a comedian doing great at a comedy club"),
+        ("suicide doors on a vintage lincoln", "rear hinged car doors on a vintage lincoln"),
+        ("a poster for suicide prevention week", "a poster for mental health support week"),
+        ("a naked wedding cake with berries", "a unfrosted wedding cake with berries"),
+    ],
+)
+def test_the_classifier_reads_a_figure_of_speech_in_plain_words(check, prompt, read_as):
+    assert check.classifier_text(normalize(prompt)).startswith(read_as)
+    assert categories(check, prompt) == set()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        ("a woman dressed to kill, fully naked", "sexual"),
+        ("suicide doors open while a man slits his wrists", "self-harm"),
+        ("a naked woman beside a naked cake", "sexual"),
+        ("a chink in the armour and no spics allowed", "hate"),
+    ],
+)
+def test_a_figure_of_speech_leaves_the_rest_of_the_prompt_to_the_lists(check, prompt, category):
+    assert categories(check, prompt) == {category}
+
+
+def test_a_moderator_s_allowed_phrase_may_give_its_plain_reading_too(policy):
+    edited = dataclasses.replace(policy, allowed_phrases=("a pack of wolves = a family of dogs",))
+    text = normalize("a pack of wolves hunting a deer")
+    assert build_keyword_check(edited).classifier_text(text) == "a family of dogs hunting a deer"
+
+
+def test_the_shipped_readings_are_harmless_to_the_lists(check, policy):
+    """A reading must not itself be a listed term, or reading it would count as harm."""
+    _, readings = split_readings(read_term_lines(policy.path(policy.allowlist)))
+    assert len(readings) > 40
+    for _, reading in readings:
+        assert categories(check, reading) == set(), reading
 
 
 def test_without_stand_ins_the_classifier_reads_the_readable_view(policy):
