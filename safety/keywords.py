@@ -63,8 +63,6 @@ MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is 
 GAP = " ... "  # between the two parts of an entry with a gap: "beating ... to death"
 READS_AS = "="  # in an allowlist entry, before the plain words the classifier reads instead
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
-
-
 ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
 
 
