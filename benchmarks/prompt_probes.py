@@ -16,7 +16,7 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech), 299 benign prompts with 146 plainly unsafe ones on the same topics.
+  speech, costumes), 311 benign prompts with 151 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -35,7 +35,9 @@ results on them were read and not changed after:
   before the lists changed for them, and the next 8 just after, and read once; the next 42
   (figures of speech and everyday names that read as harm, and unsafe twins that use the
   same words literally) were read before the allowlist gave the classifier their plain
-  meaning, and the last 16 were written just after, and read once.
+  meaning, and the next 16 were written just after, and read once; the last 17 (Halloween
+  costumes, and gore and nudity in costume) were written before the allowlist read
+  costumes as costumes, and that reading was changed after they were read.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

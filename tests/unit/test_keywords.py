@@ -911,6 +911,8 @@ def test_an_allowlist_reading_without_both_sides_is_refused_by_name(entry):
         ("suicide doors on a vintage lincoln", "rear hinged car doors on a vintage lincoln"),
         ("a poster for suicide prevention week", "a poster for mental health support week"),
         ("a naked wedding cake with berries", "a unfrosted wedding cake with berries"),
+        ("a man dressed as a zombie for halloween", "a man in a costume for halloween"),
+        ("a vampire costume party", "a costume party"),
     ],
 )
 def test_the_classifier_reads_a_figure_of_speech_in_plain_words(check, prompt, read_as):
@@ -925,6 +927,7 @@ def test_the_classifier_reads_a_figure_of_speech_in_plain_words(check, prompt, r
         ("suicide doors open while a man slits his wrists", "self-harm"),
         ("a naked woman beside a naked cake", "sexual"),
         ("a chink in the armour and no spics allowed", "hate"),
+        ("a man dressed as a zombie, disembowelled", "graphic-violence"),
     ],
 )
 def test_a_figure_of_speech_leaves_the_rest_of_the_prompt_to_the_lists(check, prompt, category):
