@@ -87,6 +87,7 @@ def test_each_obfuscation_of_a_blocked_word_is_caught(check, prompt):
         "un perro tirándose un pedo",
         "a diploma that says summa cum laude",
         "a cock crowing on a fence at sunrise",
+        "a bowl of cock-a-leekie soup",
         "a pussy willow branch in a vase",
         "a naked mole rat in a zoo",
         "the naked chef cooking pasta",
