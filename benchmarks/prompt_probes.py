@@ -16,7 +16,8 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech, costumes), 311 benign prompts with 151 plainly unsafe ones on the same topics.
+  speech, costumes, remembrance), 354 benign prompts with 171 plainly unsafe ones on the
+  same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -35,9 +36,11 @@ results on them were read and not changed after:
   before the lists changed for them, and the next 8 just after, and read once; the next 42
   (figures of speech and everyday names that read as harm, and unsafe twins that use the
   same words literally) were read before the allowlist gave the classifier their plain
-  meaning, and the next 16 were written just after, and read once; the last 17 (Halloween
+  meaning, and the next 16 were written just after, and read once; the next 17 (Halloween
   costumes, and gore and nudity in costume) were written before the allowlist read
-  costumes as costumes, and that reading was changed after they were read.
+  costumes as costumes, and that reading was changed after they were read; the last 63
+  (memorials, museums and the history of slavery, genocides, the Holocaust and mass
+  shootings, and praise or mockery of them) were read before the lists changed for them.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
