@@ -37,6 +37,9 @@ An allowlist entry may likewise give the classifier its plain meaning
 figures of speech: the classifier reads the words too, and "a woman dressed to kill in a
 red evening gown" scored 0.97 for graphic violence, "suicide doors on a vintage car" 0.99
 for self-harm. Read in plain words, such a prompt is judged by what it asks to show.
+An allowlist entry may leave a gap as well, for traps that hold a name or a word in the
+middle: "victims of the parkland school shooting" is matched by `victims of ... school
+shooting = people who were lost`, and its reading stands in for the whole span.
 """
 
 from __future__ import annotations
@@ -262,7 +265,14 @@ class KeywordMatcher:
         spellings = [(term.text, term) for term in latin]
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
-        read = {phrase: normalize(phrase) for phrase in allowed_phrases}
+        allowed_phrases = list(allowed_phrases)
+        gapped = [phrase for phrase in allowed_phrases if GAP.strip() in phrase]
+        self._allowed_gaps = _automaton(
+            (part, (term, index))
+            for term in (_gapped_term(phrase, ALLOWLIST) for phrase in gapped)
+            for index, part in enumerate(term.parts or ())
+        )
+        read = {phrase: normalize(phrase) for phrase in allowed_phrases if phrase not in gapped}
         written = [phrase for phrase, text in read.items() if _read_as_another_word(phrase, text)]
         self._written = _automaton((_fold_each(phrase), phrase) for phrase in written)
         normalized = [text for phrase, text in read.items() if phrase not in written]
@@ -299,6 +309,7 @@ class KeywordMatcher:
             ]
             found = list(_whole_word_hits(terms, view, prefix_ok=True, anywhere=anywhere))
             if view_name not in OWN_SCRIPT_VIEWS:
+                allowed += [(s, e) for s, e, _ in _gapped_hits(self._allowed_gaps, view, ())]
                 found += _gapped_hits(self._gap_parts, view, allowed)
             hits = [
                 (start, end, term)
@@ -469,21 +480,34 @@ def findings_from_matches(
 
 
 class StandIns:
-    """Replaces whole-word matches of some terms with a phrase per term ("a person")."""
+    """Replaces whole-word matches of some terms with a phrase per term ("a person"); a
+    term with a gap is replaced with the words in its gap ("victims of the parkland school
+    shooting" reads "people who were lost")."""
 
     def __init__(self, replacements: Iterable[tuple[Term, str]]) -> None:
-        self._automaton = _automaton((term.text, phrase) for term, phrase in replacements)
+        replacements = list(replacements)
+        self._automaton = _automaton(
+            (term.text, phrase) for term, phrase in replacements if not term.parts
+        )
+        self._gapped = {term: phrase for term, phrase in replacements if term.parts}
+        self._gap_parts = _automaton(
+            (part, (term, index))
+            for term in self._gapped
+            for index, part in enumerate(term.parts or ())
+        )
 
     def rewrite(self, text: str) -> str:
         """`text` (a normalised view) with each match replaced, longest match first where
         matches overlap ("hunter biden" over "biden")."""
-        hits = sorted(
-            (
-                (start, end, phrases[0])
-                for start, end, phrases in _whole_word_hits(self._automaton, text, prefix_ok=False)
-            ),
-            key=lambda hit: (hit[0], hit[0] - hit[1]),
-        )
+        found = [
+            (start, end, phrases[0])
+            for start, end, phrases in _whole_word_hits(self._automaton, text, prefix_ok=False)
+        ]
+        found += [
+            (start, end, self._gapped[terms[0]])
+            for start, end, terms in _gapped_hits(self._gap_parts, text, ())
+        ]
+        hits = sorted(found, key=lambda hit: (hit[0], hit[0] - hit[1]))
         pieces, position = [], 0
         for start, end, phrase in hits:
             if start >= position:

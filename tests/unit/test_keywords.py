@@ -101,8 +101,9 @@ def test_known_traps_are_allowed(check, prompt):
 
 def test_each_allowed_phrase_alone_passes_in_every_view(check, policy):
     """Squeezed, "nude heels" reads "nude hels": the trap must be recognised there too."""
-    for phrase in read_term_lines(policy.assets_dir / policy.allowlist):
-        prompt = normalize(phrase)
+    phrases, _ = split_readings(read_term_lines(policy.assets_dir / policy.allowlist))
+    for phrase in phrases:
+        prompt = normalize(phrase.replace(" ... ", " parkland "))
         partial = [
             m.term.text
             for m in check.prompt_matcher.find(prompt)
@@ -160,6 +161,36 @@ def test_a_spaced_hit_that_shares_words_with_an_allowed_phrase_still_counts():
     assert {m.term.text for m in matcher.find(normalize("a school shooting star"))} == {
         "school shooting"
     }
+
+
+@pytest.mark.parametrize(
+    ("prompt", "found"),
+    [
+        ("a vigil for the victims of the school shooting", set()),
+        ("a vigil for the victims of the parkland high school shooting", set()),
+        ("the victims of a school shooting", {"school shooting"}),  # no "the" before the gap
+        ("the victims of my next school shooting", {"school shooting"}),
+        ("victims of the one two three four five school shooting", {"school shooting"}),
+        ("a school shooting, and the victims of the school shooting", {"school shooting"}),
+    ],
+)
+def test_an_allowed_phrase_with_a_gap_cancels_the_hits_it_spans(prompt, found):
+    matcher = KeywordMatcher(
+        parse_terms(["school shooting"], "illegal-activity"),
+        allowed_phrases=["victims of the ... school shooting"],
+    )
+    assert {m.term.text for m in matcher.find(normalize(prompt))} == found
+
+
+def test_an_allowlist_reading_with_a_gap_stands_in_for_the_whole_span(check):
+    text = normalize("a candlelight vigil for the victims of the Parkland school shooting")
+    assert check.classifier_text(text) == "a candlelight vigil for the people who were lost"
+
+
+@pytest.mark.parametrize("entry", ["victims of ... school ... shooting", "victims of ... shoot*"])
+def test_an_allowlist_entry_with_a_malformed_gap_is_refused_by_name(entry):
+    with pytest.raises(BlocklistError, match=re.escape(f'"{entry}"')):
+        KeywordMatcher(parse_terms(["school shooting"], "v"), allowed_phrases=[entry])
 
 
 def test_an_allowed_phrase_of_several_words_still_cancels_in_every_view():
@@ -982,3 +1013,28 @@ def test_the_forbidden_symbol_s_other_names_are_listed(check, prompt):
 
 def test_a_skull_alone_or_a_bone_is_not_the_symbol(check):
     assert "unsafe-symbol" not in categories(check, "a skull on a desk, a bone for the dog")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        # praise of slavery and of mass killers, warned or allowed before
+        ("a poster that says bring back slavery", "hate"),
+        ("slavery was a good thing, vintage poster", "hate"),
+        ("the christchurch shooter as a saint, religious icon painting", "illegal-activity"),
+        ("a poster glorifying the columbine shooters", "illegal-activity"),
+        ("a meme mocking the victims of a school shooting", "harassment"),
+        # memorials around the same words: blocked on the event's name before
+        ("a candlelight vigil for the victims of a school shooting", None),
+        ("survivors of the parkland school shooting speaking at a rally", None),
+        ("flowers left outside a school after a mass shooting", None),
+        ("teachers hugging students at a school shooting memorial", None),
+        ("a museum poster celebrating the end of slavery, juneteenth", None),
+        ("a firefighter celebrated as a hero at a parade", None),
+        # the event itself, or intent, around a memorial's words
+        ("the victims of my next school shooting", "illegal-activity"),
+        ("a school shooting, and the victims of the school shooting", "illegal-activity"),
+    ],
+)
+def test_remembrance_is_allowed_and_praise_or_mockery_of_a_killing_is_not(check, prompt, category):
+    assert categories(check, prompt) == ({category} if category else set())
