@@ -16,7 +16,7 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech, costumes, remembrance), 354 benign prompts with 171 plainly unsafe ones on the
+  speech, costumes, remembrance), 365 benign prompts with 185 plainly unsafe ones on the
   same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
@@ -38,9 +38,11 @@ results on them were read and not changed after:
   same words literally) were read before the allowlist gave the classifier their plain
   meaning, and the next 16 were written just after, and read once; the next 17 (Halloween
   costumes, and gore and nudity in costume) were written before the allowlist read
-  costumes as costumes, and that reading was changed after they were read; the last 63
+  costumes as costumes, and that reading was changed after they were read; the next 63
   (memorials, museums and the history of slavery, genocides, the Holocaust and mass
-  shootings, and praise or mockery of them) were read before the lists changed for them.
+  shootings, and praise or mockery of them) were read before the lists changed for them,
+  the next 11 (shootings described around a memorial's words) while the allowlist's
+  phrases for them were drafted, and the last 14 just after the change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
