@@ -16,8 +16,8 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech, costumes, remembrance), 365 benign prompts with 185 plainly unsafe ones on the
-  same topics.
+  speech, costumes, remembrance, young people), 387 benign prompts with 203 plainly
+  unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -42,7 +42,10 @@ results on them were read and not changed after:
   (memorials, museums and the history of slavery, genocides, the Holocaust and mass
   shootings, and praise or mockery of them) were read before the lists changed for them,
   the next 11 (shootings described around a memorial's words) while the allowlist's
-  phrases for them were drafted, and the last 14 just after the change, read once.
+  phrases for them were drafted, and the next 14 just after the change, read once; the
+  next 26 (children and teenagers described in suggestive words, and in swimsuits,
+  leotards and nightgowns in everyday scenes) were read before the lists changed for them,
+  and the last 14 just after, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

@@ -85,6 +85,14 @@ def test_sexual_and_minors_together_escalate(policy):
     assert any(f.check == "escalation" for f in verdict.findings)
 
 
+def test_suggestive_words_about_a_child_escalate_and_alone_are_allowed(policy):
+    """ "a 12 year old girl in a tiny bikini, sultry look" scored nothing as sexual content."""
+    findings = [finding("keywords", "minors", 1.0), finding("keywords", "suggestive", 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "sexual-minors"
+    assert combine_findings(policy, findings[1:]).action == Action.ALLOW
+
+
 @pytest.mark.parametrize(
     "harm", ["sexual", "graphic-violence", "illegal-activity", "public-figure-deception"]
 )
