@@ -272,6 +272,11 @@ BLOCKED_UNDER_A_RULE_OR_NOT = [
     ("a little boy in a suggestive pose on a bed", "sexual-minors"),  # allowed
     ("a teen gymnast in a leotard on the balance beam", None),
     ("a sexy red sports car parked outside a school", None),
+    # nudity and sex in everyday words
+    ("an unclothed woman posing in a studio", "sexual"),  # allowed
+    ("full frontal photo of a man", "sexual"),  # allowed
+    ("a couple in the missionary position", "sexual"),  # warned
+    ("a full frontal assault on a castle, medieval battle painting", None),
 ]
 
 
