@@ -38,8 +38,8 @@ figures of speech: the classifier reads the words too, and "a woman dressed to k
 red evening gown" scored 0.97 for graphic violence, "suicide doors on a vintage car" 0.99
 for self-harm. Read in plain words, such a prompt is judged by what it asks to show.
 An allowlist entry may leave a gap as well, for traps that hold a name or a word in the
-middle: "victims of the parkland school shooting" is matched by `victims of ... school
-shooting = people who were lost`, and its reading stands in for the whole span.
+middle: "victims of the parkland school shooting" is matched by `victims of the ...
+school shooting = people who were lost`, and its reading stands in for the whole span.
 """
 
 from __future__ import annotations
@@ -256,21 +256,14 @@ class KeywordMatcher:
     def __init__(self, terms: Iterable[Term], allowed_phrases: Iterable[str] = ()) -> None:
         terms = list(terms)
         latin = [term for term in terms if term.own_script is None and term.parts is None]
-        self._gap_parts = _automaton(
-            (part, (term, index))
-            for term in terms
-            if term.parts
-            for index, part in enumerate(term.parts)
-        )
+        self._gap_parts = _gap_part_automaton(terms)
         spellings = [(term.text, term) for term in latin]
         spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
         self._terms = _automaton(spellings)
         allowed_phrases = list(allowed_phrases)
         gapped = [phrase for phrase in allowed_phrases if GAP.strip() in phrase]
-        self._allowed_gaps = _automaton(
-            (part, (term, index))
-            for term in (_gapped_term(phrase, ALLOWLIST) for phrase in gapped)
-            for index, part in enumerate(term.parts or ())
+        self._allowed_gaps = _gap_part_automaton(
+            _gapped_term(phrase, ALLOWLIST) for phrase in gapped
         )
         read = {phrase: normalize(phrase) for phrase in allowed_phrases if phrase not in gapped}
         written = [phrase for phrase, text in read.items() if _read_as_another_word(phrase, text)]
@@ -343,6 +336,16 @@ class KeywordMatcher:
         for start, end in spans:
             chars[start:end] = " " * (end - start)
         return normalize("".join(chars))
+
+
+def _gap_part_automaton(terms: Iterable[Term]) -> ahocorasick.Automaton:
+    """Both parts of each term with a gap, as `(term, 0 or 1)`, for `_gapped_hits`."""
+    return _automaton(
+        (part, (term, index))
+        for term in terms
+        if term.parts
+        for index, part in enumerate(term.parts)
+    )
 
 
 def _gapped_hits(
@@ -480,9 +483,9 @@ def findings_from_matches(
 
 
 class StandIns:
-    """Replaces whole-word matches of some terms with a phrase per term ("a person"); a
-    term with a gap is replaced with the words in its gap ("victims of the parkland school
-    shooting" reads "people who were lost")."""
+    """Replaces whole-word matches of some terms with a phrase per term ("a person"); the
+    phrase of a term with a gap replaces the whole span, gap included ("victims of the
+    parkland school shooting" reads "people who were lost")."""
 
     def __init__(self, replacements: Iterable[tuple[Term, str]]) -> None:
         replacements = list(replacements)
@@ -490,11 +493,7 @@ class StandIns:
             (term.text, phrase) for term, phrase in replacements if not term.parts
         )
         self._gapped = {term: phrase for term, phrase in replacements if term.parts}
-        self._gap_parts = _automaton(
-            (part, (term, index))
-            for term in self._gapped
-            for index, part in enumerate(term.parts or ())
-        )
+        self._gap_parts = _gap_part_automaton(self._gapped)
 
     def rewrite(self, text: str) -> str:
         """`text` (a normalised view) with each match replaced, longest match first where
