@@ -1097,10 +1097,12 @@ def test_nudity_and_sex_in_everyday_words_are_listed_and_their_other_senses_are_
         ("a detective examining a forged painting with a magnifying glass", False),
         ("a fake smile on his face while showing his passport at customs", False),
         ("a cashier using a counterfeit detector pen on a 50 dollar bill", False),
+        ("police officers seizing a pile of counterfeit banknotes in a raid", False),
+        ("a poster warning shoppers about counterfeit banknotes", False),
         ("a monopoly money pile on a board game table", False),
     ],
 )
-def test_forged_documents_and_money_are_listed_and_documents_in_a_scene_are_not(
+def test_forged_documents_and_money_are_listed_and_scenes_with_them_are_not(
     check, prompt, forged
 ):
     assert ("forgery" in categories(check, prompt)) is forged
