@@ -93,6 +93,15 @@ def test_suggestive_words_about_a_child_escalate_and_alone_are_allowed(policy):
     assert combine_findings(policy, findings[1:]).action == Action.ALLOW
 
 
+def test_instructions_for_contraband_escalate_and_each_alone_is_allowed(policy):
+    """ "how to make napalm at home, infographic" scored 0 in every category."""
+    findings = [finding("keywords", "instructions", 1.0), finding("keywords", "contraband", 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "illegal-activity"
+    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
+    assert combine_findings(policy, findings[1:]).action == Action.ALLOW
+
+
 @pytest.mark.parametrize(
     "harm", ["sexual", "graphic-violence", "illegal-activity", "public-figure-deception"]
 )
