@@ -16,8 +16,8 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech, costumes, remembrance, young people, euphemisms, forgery, how-tos), 471 benign
-  prompts with 269 plainly unsafe ones on the same topics.
+  speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks), 494
+  benign prompts with 286 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -49,10 +49,13 @@ results on them were read and not changed after:
   the same words in their everyday senses) were read before the lists changed for them,
   and the next 14 just after, read once; the next 38 (forged documents and counterfeit
   money, and documents, money and forged art in everyday scenes) were read before the
-  forgery rule was written, and the next 14 just after, read once; the next 40 (how-tos
+  forgery rule was written, and the next 14 just after, read once; the next 39 (how-tos
   for weapons, explosives and drugs, weapons of mass harm, and how-tos, weapons and drugs
-  in everyday scenes) were read before the lists changed for them, and the last 14 just
-  after, read once.
+  in everyday scenes) were read before the lists changed for them, and the next 14 just
+  after, read once; the next 24 (attacks on crowds, and crowds, vehicles and the same verbs
+  in everyday scenes) were read before the lists changed for them, and the next 14 just
+  after, read once; the last 3 (remembrance of such attacks) were written after that, and
+  read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
