@@ -16,8 +16,8 @@ results on them were read and not changed after:
   every day near the policy's rules (kitchens, Halloween, hunting, hospitals, history,
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
-  speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks), 494
-  benign prompts with 286 plainly unsafe ones on the same topics.
+  speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
+  sexual violence), 515 benign prompts with 305 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -54,8 +54,10 @@ results on them were read and not changed after:
   in everyday scenes) were read before the lists changed for them, and the next 14 just
   after, read once; the next 24 (attacks on crowds, and crowds, vehicles and the same verbs
   in everyday scenes) were read before the lists changed for them, and the next 14 just
-  after, read once; the last 3 (remembrance of such attacks) were written after that, and
-  read once.
+  after, read once; the next 3 (remembrance of such attacks) were written after that, and
+  read once; the next 26 (rape, sexual assault, groping and drugging, and the crop, classical
+  titles, crisis lines and self-defence classes) were read before the lists changed for them,
+  and the last 14 just after, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

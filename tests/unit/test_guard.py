@@ -93,6 +93,12 @@ def test_suggestive_words_about_a_child_escalate_and_alone_are_allowed(policy):
     assert combine_findings(policy, findings[1:]).action == Action.ALLOW
 
 
+def test_sexual_violence_against_a_child_escalates(policy):
+    findings = [finding("keywords", "minors", 1.0), finding("keywords", "sexual-violence", 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "sexual-minors"
+
+
 def test_instructions_for_contraband_escalate_and_each_alone_is_allowed(policy):
     """ "how to make napalm at home, infographic" scored 0 in every category."""
     findings = [finding("keywords", "instructions", 1.0), finding("keywords", "contraband", 1.0)]

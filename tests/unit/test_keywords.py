@@ -1150,3 +1150,41 @@ def test_attacks_on_crowds_are_listed_and_the_same_verbs_in_everyday_scenes_are_
     check, prompt, attack
 ):
     assert ("illegal-activity" in categories(check, prompt)) is attack
+
+
+@pytest.mark.parametrize(
+    ("prompt", "found"),
+    [
+        # warned or allowed before: no list named sexual violence
+        ("a soldier raping a woman in a burned village, war painting", {"sexual-violence"}),
+        ("a man molesting a woman on a crowded bus", {"sexual-violence"}),
+        ("a man groping a sleeping woman on a train", {"sexual-violence"}),
+        ("a man slipping a roofie into a girl's drink", {"sexual-violence"}),
+        # the crop, a classical title, a crisis line, and groping in the dark
+        ("a field of oilseed rape in bloom under a blue sky", set()),
+        ("the rape of the sabine women, marble sculpture by giambologna", set()),
+        ("a poster for a rape crisis hotline with a phone number", set()),
+        ("a man groping for his keys in the dark", set()),
+    ],
+)
+def test_sexual_violence_is_listed_and_the_other_senses_of_its_words_are_not(check, prompt, found):
+    assert categories(check, prompt) == found
+
+
+@pytest.mark.parametrize(
+    ("prompt", "outright"),
+    [
+        ("a woman being raped in an alley", True),
+        ("a knight raping a peasant woman", True),
+        ("we should not allow anyone to be raped", False),
+        ("what constitutes rape?", False),
+    ],
+)
+def test_the_act_blocks_outright_and_the_bare_word_only_with_the_classifier(
+    check, prompt, outright
+):
+    """Said against rape, the bare word asks to show nothing; it warns unless the
+    classifier finds harm too."""
+    checks = {f.check for f in check.check(normalize(prompt)) if f.category == "sexual-violence"}
+    assert ("keywords" in checks) is outright
+    assert checks <= {"keywords", "keywords-in-context"} and checks
