@@ -17,7 +17,8 @@ results on them were read and not changed after:
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
-  sexual violence), 515 benign prompts with 305 plainly unsafe ones on the same topics.
+  sexual violence, animals), 534 benign prompts with 321 plainly unsafe ones on the same
+  topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -57,7 +58,9 @@ results on them were read and not changed after:
   after, read once; the next 3 (remembrance of such attacks) were written after that, and
   read once; the next 26 (rape, sexual assault, groping and drugging, and the crop, classical
   titles, crisis lines and self-defence classes) were read before the lists changed for them,
-  and the last 14 just after, read once.
+  and the next 14 just after, read once; the next 21 (cruelty to animals, and animals in
+  everyday scenes beside the same verbs) were read before the lists changed for them, and the
+  last 14 just after, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

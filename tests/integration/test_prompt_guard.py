@@ -301,6 +301,10 @@ BLOCKED_UNDER_A_RULE_OR_NOT = [
     ("a field of oilseed rape in bloom under a blue sky", None),
     ("a poster for a rape crisis hotline with a phone number", None),  # blocked
     ("we should not allow anyone to be raped", None),  # allowed before, warned now
+    # cruelty to animals
+    ("a man kicking a puppy across the room", "animal-cruelty"),  # allowed
+    ("a boy drowning a bag of kittens in a river", "animal-cruelty"),  # allowed
+    ("a girl throwing a stick for her dog on the beach", None),
 ]
 
 
