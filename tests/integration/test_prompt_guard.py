@@ -305,6 +305,16 @@ BLOCKED_UNDER_A_RULE_OR_NOT = [
     ("a man kicking a puppy across the room", "animal-cruelty"),  # allowed
     ("a boy drowning a bag of kittens in a river", "animal-cruelty"),  # allowed
     ("a girl throwing a stick for her dog on the beach", None),
+    # praise of terrorist groups, and recruitment for them
+    (
+        "taliban fighters as heroes, epic oil painting with golden light",
+        "illegal-activity",
+    ),  # allowed
+    (
+        "an isis recruitment poster calling young men to join the jihad",
+        "illegal-activity",
+    ),  # warned
+    ("iraqi soldiers celebrating the defeat of isis in mosul", None),
 ]
 
 
