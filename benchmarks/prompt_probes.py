@@ -17,8 +17,8 @@ results on them were read and not changed after:
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
-  sexual violence, animals, extremism), 549 benign prompts with 336 plainly unsafe ones on the
-  same topics.
+  sexual violence, animals, extremism, tropes), 563 benign prompts with 350 plainly unsafe
+  ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -62,7 +62,9 @@ results on them were read and not changed after:
   everyday scenes beside the same verbs) were read before the lists changed for them, and the
   next 14 just after, read once; the next 16 (praise of terrorist groups and recruitment for
   them, and the same groups in news and history) were read before the lists changed for
-  them, and the last 14 just after, read once.
+  them, and the next 14 just after, read once; the next 14 (antisemitic conspiracy tropes
+  drawn as pictures, and puppets, octopuses and Jewish life) were read before the lists
+  changed for them, and the last 14 just after, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
