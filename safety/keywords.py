@@ -23,6 +23,11 @@ their own script and found anywhere inside a run of it, since those prompts have
 boundaries to respect; the allowlist names the everyday words that contain one, or that
 begin or end inside one.
 
+An entry may offer choices in parentheses, separated by bars: `kicking (a|the|his) (dog|cat)`
+stands for the six entries it spells, and an empty choice leaves a word out (`(a|)`). Lists
+that name each act with each object stay short enough to review, and a word missing from one
+line cannot be missing from its twins.
+
 An entry may leave a gap of a few words between two phrases ("beating ... to death"), for
 acts whose object sits in the middle ("beating a homeless man to death"), which no list of
 whole phrases can name. Its two parts are whole-word phrases, in that order, with at most
@@ -49,7 +54,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
+from math import prod
 from operator import itemgetter
 from pathlib import Path
 
@@ -67,6 +73,7 @@ GAP = " ... "  # between the two parts of an entry with a gap: "beating ... to d
 READS_AS = "="  # in an allowlist entry, before the plain words the classifier reads instead
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
 ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
+MAX_SPELLED_ENTRIES = 1_000  # entries one line with choices may stand for; more is a typo
 
 
 class BlocklistError(RuntimeError):
@@ -100,13 +107,43 @@ class Match:
 
 
 def read_term_lines(path: Path) -> list[str]:
-    """The entries of a blocklist file: one a line, `#` starts a comment."""
+    """The entries of a blocklist file: one a line, `#` starts a comment, and a line with
+    choices stands for each entry it spells."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise BlocklistError(f"cannot read blocklist {path}: {error}") from None
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return [line for line in lines if line]
+    try:
+        return spelled_entries(line for line in lines if line)
+    except BlocklistError as error:
+        raise BlocklistError(f"{path.name}: {error}") from None
+
+
+def spelled_entries(lines: Iterable[str]) -> list[str]:
+    """Each line as the entries it spells: `(a|the) dog` is "a dog" and "the dog"."""
+    return [entry for line in lines for entry in _spell(line)]
+
+
+def _spell(line: str) -> list[str]:
+    pieces: list[list[str]] = []  # the choices for each piece of the line, in order
+    rest = line
+    while rest:
+        before, opening, after = rest.partition("(")
+        inside, closing, rest = after.partition(")") if opening else ("", "", "")
+        if ")" in before or "(" in inside or (opening and not closing):
+            raise BlocklistError(f'"{line}" has a parenthesis without its pair, or one in another')
+        if "|" in before:
+            raise BlocklistError(f'"{line}" has a "|" outside parentheses')
+        if opening and "|" not in inside:
+            raise BlocklistError(f'"{line}" has parentheses without choices; separate them by "|"')
+        pieces += [[before], inside.split("|")] if opening else [[before]]
+    count = prod(len(choices) for choices in pieces)
+    if count > MAX_SPELLED_ENTRIES:
+        raise BlocklistError(
+            f'"{line}" spells {count:,} entries, more than {MAX_SPELLED_ENTRIES:,}; split it'
+        )
+    return [" ".join("".join(chosen).split()) for chosen in product(*pieces)]
 
 
 def split_readings(lines: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -560,7 +597,7 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
     for category in policy.categories:
         if category.blocklist or category.keywords:
             listed = read_term_lines(assets_dir / category.blocklist) if category.blocklist else []
-            terms = parse_terms([*listed, *category.keywords], category.id)
+            terms = parse_terms([*listed, *spelled_entries(category.keywords)], category.id)
             prompt_terms += terms
             if category.classifier_stand_in:
                 stand_ins += [(term, category.classifier_stand_in) for term in terms]
@@ -570,7 +607,7 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
             lines = read_term_lines(assets_dir / category.negative_blocklist)
             negative_terms += parse_terms(lines, category.id)
     listed = read_term_lines(assets_dir / policy.allowlist) if policy.allowlist else []
-    allowed, readings = split_readings([*listed, *policy.allowed_phrases])
+    allowed, readings = split_readings([*listed, *spelled_entries(policy.allowed_phrases)])
     for phrase, reading in readings:
         stand_ins += [(term, reading) for term in parse_terms([phrase], ALLOWLIST)]
     return KeywordCheck(

@@ -12,7 +12,13 @@ from __future__ import annotations
 import pytest
 from wordfreq import top_n_list
 
-from safety.keywords import KeywordMatcher, build_keyword_check, parse_terms, read_term_lines
+from safety.keywords import (
+    KeywordMatcher,
+    build_keyword_check,
+    parse_terms,
+    read_term_lines,
+    spelled_entries,
+)
 from safety.normalize import normalize, to_words
 from safety.verdict import Action
 
@@ -28,7 +34,7 @@ def as_written(entry: str) -> str:
 
 def entries(policy, category) -> list[str]:
     listed = policy.assets_dir / category.blocklist if category.blocklist else None
-    return [*(read_term_lines(listed) if listed else []), *category.keywords]
+    return [*(read_term_lines(listed) if listed else []), *spelled_entries(category.keywords)]
 
 
 def written_entries(policy) -> dict[str, set[str]]:

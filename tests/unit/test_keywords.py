@@ -15,6 +15,7 @@ from safety.keywords import (
     masked_spellings,
     parse_terms,
     read_term_lines,
+    spelled_entries,
     split_readings,
 )
 from safety.normalize import normalize
@@ -266,6 +267,68 @@ def test_comments_and_blank_lines_are_ignored(tmp_path: Path):
     path = tmp_path / "list.txt"
     path.write_text("# header\n\nfoo  # why\nbar baz\n", encoding="utf-8")
     assert read_term_lines(path) == ["foo", "bar baz"]
+
+
+def test_a_line_with_choices_stands_for_each_entry_it_spells(tmp_path: Path):
+    path = tmp_path / "list.txt"
+    path.write_text("kicking (a|the) (dog|cat)  # why\nplain\n", encoding="utf-8")
+    assert read_term_lines(path) == [
+        *("kicking a dog", "kicking a cat", "kicking the dog", "kicking the cat", "plain")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "spelled"),
+    [
+        ("(a|) dog", ["a dog", "dog"]),
+        ("drowning ... (kitten|pet)s", ["drowning ... kittens", "drowning ... pets"]),
+        ("(fake|forged) id?", ["fake id?", "forged id?"]),
+        (
+            "join (the|) (isis|daesh)",
+            ["join the isis", "join the daesh", "join isis", "join daesh"],
+        ),
+    ],
+)
+def test_choices_keep_marks_gaps_and_leave_out_empty_words(line, spelled):
+    assert spelled_entries([line]) == spelled
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("kicking (a|the dog", "without its pair"),
+        ("kicking a|the) dog", "without its pair"),
+        ("((a|b)|c) dog", "without its pair"),
+        ("kicking a|the dog", "outside parentheses"),
+        ("kicking (a) dog", "without choices"),
+        ("(a|b|c|d|e|f|g|h|i|j) " * 4 + "x", "spells 10,000 entries"),
+    ],
+)
+def test_a_malformed_line_with_choices_fails_at_start_up_naming_its_file(
+    tmp_path: Path, line, problem
+):
+    path = tmp_path / "list.txt"
+    path.write_text(f"ok\n{line}\n", encoding="utf-8")
+    with pytest.raises(BlocklistError, match=rf"list\.txt: .*{problem}") as raised:
+        read_term_lines(path)
+    assert line in str(raised.value)
+
+
+def test_choices_in_the_policy_itself_are_spelled_out(policy):
+    own = dataclasses.replace(
+        policy,
+        categories=tuple(
+            dataclasses.replace(c, keywords=(*c.keywords, "(zorblax|quuxle) (pony|kite)"))
+            if c.id == "animal-cruelty"
+            else c
+            for c in policy.categories
+        ),
+        allowed_phrases=(*policy.allowed_phrases, "(quuxle|) kite flying"),
+    )
+    check = build_keyword_check(own)
+    assert categories(check, "a zorblax kite") == {"animal-cruelty"}
+    assert categories(check, "a quuxle pony") == {"animal-cruelty"}
+    assert categories(check, "a quuxle kite flying festival") == set()
 
 
 def test_terms_are_normalised_like_prompts():
