@@ -54,7 +54,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations, islice, product
 from math import prod
 from operator import itemgetter
 from pathlib import Path
@@ -69,11 +69,12 @@ from safety.verdict import Finding
 # scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
 OWN_SCRIPT_VIEWS = ("unspaced", "native")
 MAX_MASKED_LETTERS = 3  # "f**k", "n*gg*r"; more hidden letters and the word is a guess
+MAX_UNMASKED_READINGS = 16  # of a prompt with several masked words, each of several readings
 GAP = " ... "  # between the two parts of an entry with a gap: "beating ... to death"
 READS_AS = "="  # in an allowlist entry, before the plain words the classifier reads instead
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
 ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
-MAX_SPELLED_ENTRIES = 1_000  # entries one line with choices may stand for; more is a typo
+MAX_SPELLED_ENTRIES = 5_000  # entries one line with choices may stand for; more is a typo
 
 
 class BlocklistError(RuntimeError):
@@ -257,6 +258,42 @@ def masked_spellings(text: str, most: int = MAX_MASKED_LETTERS) -> list[str]:
     return spellings
 
 
+def _unmasking_index(terms: Iterable[Term]) -> dict[str, tuple[str, ...]]:
+    """Each masked spelling of a word in the terms, with the words it can stand for ("s*x":
+    "sex" and "six"). Indexing words rather than whole terms keeps the index small: a
+    three-word phrase has over a hundred masked spellings, and lists that name each act
+    with each person have thousands of phrases."""
+    words = {
+        word
+        for term in terms
+        if term.own_script is None
+        for part in term.parts or (term.text,)
+        for word in part.split(" ")
+    }
+    index: dict[str, list[str]] = {}
+    for word in sorted(words):
+        for masked in masked_spellings(word):
+            index.setdefault(masked, []).append(word)
+    return {masked: tuple(words) for masked, words in index.items()}
+
+
+def _unmasked_readings(view: str, index: dict[str, tuple[str, ...]]) -> list[str]:
+    """`view` with each masked word read as the listed words it can stand for, one reading
+    per combination (at most `MAX_UNMASKED_READINGS`). A word longer than any it can stand
+    for is read by its masked beginning ("d*capitated" as "decapitated"), for prefix terms.
+    Each reading keeps the view's length, so hits point at the masked words themselves."""
+    if "*" not in view:
+        return [view]
+    choices = []
+    for word in view.split(" "):
+        stands_for = index.get(word, ())
+        if "*" in word and not stands_for:
+            beginning = next((n for n in range(len(word) - 1, 2, -1) if word[:n] in index), 0)
+            stands_for = tuple(w + word[beginning:] for w in index.get(word[:beginning], ()))
+        choices.append(stands_for or (word,))
+    return [" ".join(words) for words in islice(product(*choices), MAX_UNMASKED_READINGS)]
+
+
 def _automaton(phrases: Iterable[tuple[str, object]]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     grouped: dict[str, list[object]] = {}
@@ -294,9 +331,8 @@ class KeywordMatcher:
         terms = list(terms)
         latin = [term for term in terms if term.own_script is None and term.parts is None]
         self._gap_parts = _gap_part_automaton(terms)
-        spellings = [(term.text, term) for term in latin]
-        spellings += [(masked, term) for term in latin for masked in masked_spellings(term.text)]
-        self._terms = _automaton(spellings)
+        self._terms = _automaton((term.text, term) for term in latin)
+        self._unmasked = _unmasking_index(terms)
         allowed_phrases = list(allowed_phrases)
         gapped = [phrase for phrase in allowed_phrases if GAP.strip() in phrase]
         self._allowed_gaps = _gap_part_automaton(
@@ -321,7 +357,13 @@ class KeywordMatcher:
     def find(self, text: NormalizedText) -> list[Match]:
         """Every term found in any view of `text`, minus those inside an allowed phrase."""
         text = self.without_allowed_words(text)
-        searches = [(name, view, self._terms, self._allowed) for name, view in text.views.items()]
+        searches = [
+            (name, reading, self._terms, self._allowed)
+            for name, view in text.views.items()
+            for reading in (
+                _unmasked_readings(view, self._unmasked) if name == "masked" else [view]
+            )
+        ]
         searches += [
             (name, getattr(text, name), *self._own_script[name])
             for name in OWN_SCRIPT_VIEWS
@@ -329,6 +371,8 @@ class KeywordMatcher:
         ]
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
+        # A masked word read two ways ("n*gg*r") is one hit for its category, not two.
+        spans: set[tuple[str, str, int, int]] = set()
         for view_name, view, terms, allowed_phrases in searches:
             anywhere = view_name == "unspaced"
             allowed = [
@@ -351,8 +395,10 @@ class KeywordMatcher:
             for index, (start, end, term) in enumerate(hits):
                 if index in outranked:
                     continue
-                if (term.category, term.text) not in seen:
+                span = (term.category, view_name, start, end)
+                if (term.category, term.text) not in seen and span not in spans:
                     seen.add((term.category, term.text))
+                    spans.add(span)
                     matches.append(Match(term, view_name, start, end))
         return matches
 

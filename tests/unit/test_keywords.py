@@ -548,6 +548,33 @@ def test_a_masked_term_matches_as_the_term_it_hides():
     assert masked.term.needs_context
 
 
+def test_masked_words_anywhere_in_a_phrase_or_a_gap_read_as_the_words_they_hide():
+    matcher = KeywordMatcher(
+        parse_terms(["gas the jews", "decapitat*", "beating ... to death", "sex", "six"], "t")
+    )
+    found = {m.term.text for m in matcher.find(normalize("g*s the j*ws"))}
+    assert found == {"gas the jews"}
+    assert {m.term.text for m in matcher.find(normalize("a d*capitated head"))} == {"decapitat"}
+    assert {m.term.text for m in matcher.find(normalize("b**ting him to d*ath"))} == {
+        "beating ... to death"
+    }
+    assert {m.term.text for m in matcher.find(normalize("s*x"))} in ({"sex"}, {"six"})
+
+
+def test_a_masked_word_inside_an_allowed_phrase_is_allowed():
+    matcher = KeywordMatcher(parse_terms(["sex"], "sexual"), ["sex on the beach"])
+    assert matcher.find(normalize("a s*x on the beach cocktail")) == []
+    assert matcher.find(normalize("s*x on the bed"))
+
+
+def test_many_masked_words_of_many_readings_are_read_in_bounded_time():
+    matcher = KeywordMatcher(parse_terms(["sex", "six", "nude"], "sexual"))
+    prompt = normalize(" ".join(["s*x"] * 40 + ["n*de"]))
+    started = time.perf_counter()
+    assert "nude" in {m.term.text for m in matcher.find(prompt)}
+    assert time.perf_counter() - started < 1.0
+
+
 def test_more_asterisks_than_the_hidden_letters_match_nothing():
     matcher = KeywordMatcher(parse_terms(["nude", "sex"], "sexual"))
     assert [m.term.text for m in matcher.find(normalize("**nude** and s**x"))] == ["nude"]
