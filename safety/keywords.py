@@ -231,6 +231,17 @@ def _gapped_term(line: str, category: str) -> Term:
     return Term(f"{first}{GAP}{second}", category, parts=(first, second))
 
 
+def _allowed_gap_spellings(phrase: str) -> list[Term]:
+    """An allowed phrase with a gap, once for each view of its parts, as for allowed phrases
+    without one: a term may be found in any view of a prompt, and squeezed, "hitting her dad
+    with a snowball" reads "... with a snowbal"."""
+    _gapped_term(phrase, ALLOWLIST)  # refuses a malformed entry
+    first, second = (normalize(part) for part in phrase.split(GAP))
+    views = ("plain", "leet", "squeezed", "transliterated")
+    pairs = dict.fromkeys((getattr(first, view), getattr(second, view)) for view in views)
+    return [Term(f"{a}{GAP}{b}", ALLOWLIST, parts=(a, b)) for a, b in pairs if a and b]
+
+
 def masked_spellings(text: str, most: int = MAX_MASKED_LETTERS) -> list[str]:
     """`text` with up to `most` letters hidden by asterisks, as people write "f*ck".
 
@@ -336,7 +347,7 @@ class KeywordMatcher:
         allowed_phrases = list(allowed_phrases)
         gapped = [phrase for phrase in allowed_phrases if GAP.strip() in phrase]
         self._allowed_gaps = _gap_part_automaton(
-            _gapped_term(phrase, ALLOWLIST) for phrase in gapped
+            spelling for phrase in gapped for spelling in _allowed_gap_spellings(phrase)
         )
         read = {phrase: normalize(phrase) for phrase in allowed_phrases if phrase not in gapped}
         written = [phrase for phrase, text in read.items() if _read_as_another_word(phrase, text)]
