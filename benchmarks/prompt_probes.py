@@ -17,8 +17,9 @@ results on them were read and not changed after:
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
-  sexual violence, animals, extremism, tropes), 563 benign prompts with 350 plainly unsafe
-  ones on the same topics.
+  sexual violence, animals, extremism, tropes, domestic abuse, scams, and sex with animals or
+  the dead with terrorist executions), 634 benign prompts with 400 plainly unsafe ones on the
+  same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -64,7 +65,14 @@ results on them were read and not changed after:
   them, and the same groups in news and history) were read before the lists changed for
   them, and the next 14 just after, read once; the next 14 (antisemitic conspiracy tropes
   drawn as pictures, and puppets, octopuses and Jewish life) were read before the lists
-  changed for them, and the last 14 just after, read once.
+  changed for them, and the next 14 just after, read once; the next 31 (domestic and child
+  abuse, and families in everyday scenes beside the same verbs) were read before the lists
+  changed for them, the next 14 (families at play) after a first draft, and the next 14 just
+  after the change, read once; the next 24 (phishing pages and scam messages, and screens,
+  gift cards and the same words in everyday use) were read before the lists changed for
+  them, the next 10 after a first draft, and the next 14 just after the change, read once;
+  the last 14 (bestiality, necrophilia and terrorist execution videos, and a necropolis, a
+  zoo and orange jumpsuits in everyday scenes) were read before the lists changed for them.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
