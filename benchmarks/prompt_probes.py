@@ -17,9 +17,9 @@ results on them were read and not changed after:
   sports, toys, beaches, babies, art, pets, work, fantasy, people, children, wellbeing,
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
-  sexual violence, animals, extremism, tropes, domestic abuse, scams, and sex with animals or
-  the dead with terrorist executions), 634 benign prompts with 400 plainly unsafe ones on the
-  same topics.
+  sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
+  dead with terrorist executions, eating disorders, trafficking, elections), 675 benign
+  prompts with 429 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -71,8 +71,11 @@ results on them were read and not changed after:
   after the change, read once; the next 24 (phishing pages and scam messages, and screens,
   gift cards and the same words in everyday use) were read before the lists changed for
   them, the next 10 after a first draft, and the next 14 just after the change, read once;
-  the last 14 (bestiality, necrophilia and terrorist execution videos, and a necropolis, a
-  zoo and orange jumpsuits in everyday scenes) were read before the lists changed for them.
+  the next 14 (bestiality, necrophilia and terrorist execution videos, and a necropolis, a
+  zoo and orange jumpsuits in everyday scenes) were read before the lists changed for them;
+  the next 56 (eating disorders, trafficking and election deception, and meals, campaigns
+  and polling stations in everyday scenes) were read before the lists changed for them, 18
+  of them after a first draft, and the last 14 just after the change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
