@@ -382,8 +382,9 @@ class KeywordMatcher:
         ]
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
-        # A masked word read two ways ("n*gg*r") is one hit for its category, not two.
-        spans: set[tuple[str, str, int, int]] = set()
+        # A masked word read two ways ("n*gg*r") is one hit for its category, not two, and
+        # the reading that counts in full wins over one that needs context.
+        spans: dict[tuple[str, str, int, int], int] = {}
         for view_name, view, terms, allowed_phrases in searches:
             anywhere = view_name == "unspaced"
             allowed = [
@@ -407,9 +408,14 @@ class KeywordMatcher:
                 if index in outranked:
                     continue
                 span = (term.category, view_name, start, end)
-                if (term.category, term.text) not in seen and span not in spans:
+                if span in spans:
+                    earlier = spans[span]
+                    if matches[earlier].term.needs_context and not term.needs_context:
+                        matches[earlier] = Match(term, view_name, start, end)
+                        seen.add((term.category, term.text))
+                elif (term.category, term.text) not in seen:
                     seen.add((term.category, term.text))
-                    spans.add(span)
+                    spans[span] = len(matches)
                     matches.append(Match(term, view_name, start, end))
         return matches
 
@@ -547,8 +553,8 @@ def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int
 
 
 def _one_per_category(terms: Iterable[Term]) -> list[Term]:
-    """One term per category for one hit: a masked spelling ("n*gg*r") can stand for
-    several entries; the one that counts in full wins over one that needs context."""
+    """One term per category for one hit: an entry may be listed twice in a category, once
+    as needing context; the one that counts in full wins."""
     chosen: dict[str, Term] = {}
     for term in terms:
         if term.category not in chosen or chosen[term.category].needs_context > term.needs_context:

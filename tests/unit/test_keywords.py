@@ -586,6 +586,13 @@ def test_many_masked_words_of_many_readings_are_read_in_bounded_time():
     assert time.perf_counter() - started < 1.0
 
 
+def test_a_masked_word_read_as_a_full_term_and_as_a_term_in_context_counts_in_full():
+    """ "n*gg*r" reads "nagger" first; the reading that counts in full must win."""
+    matcher = KeywordMatcher(parse_terms(["nigger", "nagger?"], "hate"))
+    (hidden,) = matcher.find(normalize("n*gg*r"))
+    assert (hidden.term.text, hidden.term.needs_context) == ("nigger", False)
+
+
 def test_more_asterisks_than_the_hidden_letters_match_nothing():
     matcher = KeywordMatcher(parse_terms(["nude", "sex"], "sexual"))
     assert [m.term.text for m in matcher.find(normalize("**nude** and s**x"))] == ["nude"]
