@@ -553,8 +553,9 @@ def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int
 
 
 def _one_per_category(terms: Iterable[Term]) -> list[Term]:
-    """One term per category for one hit: an entry may be listed twice in a category, once
-    as needing context; the one that counts in full wins."""
+    """One term per category for one hit: the same entry may come from two lists of a
+    category (its blocklist and its negative-prompt list), or twice from one ("9/11
+    hijackers" and "9 11 hijackers" read alike); the one that counts in full wins."""
     chosen: dict[str, Term] = {}
     for term in terms:
         if term.category not in chosen or chosen[term.category].needs_context > term.needs_context:
