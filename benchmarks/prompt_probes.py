@@ -18,8 +18,9 @@ results on them were read and not changed after:
   crime, plain words, hate symbols, people the requester knows, privacy, figures of
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
-  dead with terrorist executions, eating disorders, trafficking, elections, fake news), 683
-  benign prompts with 440 plainly unsafe ones on the same topics.
+  dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
+  misinformation, dangerous challenges, cannibalism, torture, threats, doxxing), 768 benign
+  prompts with 497 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -77,7 +78,11 @@ results on them were read and not changed after:
   and polling stations in everyday scenes) were read before the lists changed for them, 18
   of them after a first draft, and the next 14 just after the change, read once; the next 12
   (fake news screenshots and statements, and newspapers and news studios) were read before
-  the lists changed for them, and the last 7 just after, read once.
+  the lists changed for them, and the next 7 just after, read once; the next 77 (health
+  misinformation, dangerous challenges, cannibalism, torture, threats and doxxing, and
+  vaccines, laundry pods, meals, nail salons, notes and addresses in everyday scenes) were
+  read before the lists changed for them, the next 37 after a first draft, and the last 28
+  just after the change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
