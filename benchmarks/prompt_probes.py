@@ -19,7 +19,7 @@ results on them were read and not changed after:
   speech, costumes, remembrance, young people, euphemisms, forgery, how-tos, attacks,
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
-  misinformation, dangerous challenges, cannibalism, torture, threats, doxxing), 768 benign
+  misinformation, dangerous challenges, cannibalism, torture, threats, doxxing), 771 benign
   prompts with 497 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
@@ -81,8 +81,10 @@ results on them were read and not changed after:
   the lists changed for them, and the next 7 just after, read once; the next 77 (health
   misinformation, dangerous challenges, cannibalism, torture, threats and doxxing, and
   vaccines, laundry pods, meals, nail salons, notes and addresses in everyday scenes) were
-  read before the lists changed for them, the next 37 after a first draft, and the last 28
-  just after the change, read once.
+  read before the lists changed for them, the next 37 after a first draft, and the next 28
+  just after the change, read once; the last 3 (a prize check and a lottery ticket as props,
+  and a real grant letter) were read while the entries for fake prizes, grants and notices
+  were drafted, after which earlier scam and fake news probes were blocked.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
