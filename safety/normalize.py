@@ -28,6 +28,7 @@ _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LEET_TABLE = str.maketrans(_LEET_DIGITS)
 _LEET_WORD = re.compile(r"[a-z0-9@$!|+€£]+")
+_LEET_CHAR = re.compile(r"[0-9@$!|+€£]")
 _LEET_DIGIT_RUN = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Like _NON_ALNUM, but asterisks between letters stay: they hide letters ("f**k").
@@ -132,6 +133,8 @@ def coerce_text(text: str | bytes) -> str:
 def strip_invisible(text: str) -> str:
     """Drop zero-width, bidi, other format and control characters; whitespace controls
     become spaces so that they still separate words."""
+    if text.isascii() and text.isprintable():
+        return text  # printable ASCII has none: most prompts, and every list entry
     out = []
     for char in text:
         if char in _WHITESPACE_CONTROLS:
@@ -143,6 +146,8 @@ def strip_invisible(text: str) -> str:
 
 def fold_case_and_width(text: str) -> str:
     """NFKC (full-width and compatibility forms) then case folding, then accents removed."""
+    if text.isascii():
+        return text.lower()  # NFKC and NFKD leave ASCII as it is, and it has no accents
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
@@ -214,6 +219,8 @@ def read_leetspeak(text: str) -> str:
     only when that gives a known word ("hate", "that"), so "1080p" stays. Numbers
     with no letter stay: "8080" and "5070" would read as words too.
     """
+    if not _LEET_CHAR.search(text):
+        return text  # words of letters alone read as they are
     return _LEET_WORD.sub(lambda m: _leet_word(m.group()), text)
 
 
@@ -345,15 +352,17 @@ def normalize(text: str | bytes) -> NormalizedText:
         phonetic = _OWN_VIEW_WORD.sub(" ", visible)
         ascii_only = _without_real_alphabet_words(phonetic)
     latin, read = _read(ascii_only)
+    plain = _words_view(latin)
     leet = _words_view(read)
     readable = leet if ascii_only == visible else _words_view(_read(visible)[1])
     return NormalizedText(
-        plain=_words_view(latin),
+        plain=plain,
         leet=leet,
         squeezed=squeeze_runs(leet),
-        transliterated=_words_view(
-            join_spaced_letters(transliterate(fold_case_and_width(phonetic)))
-        ),
+        # In ASCII there are no look-alikes to fold, so reading it phonetically is `plain`.
+        transliterated=plain
+        if visible.isascii()
+        else _words_view(join_spaced_letters(transliterate(fold_case_and_width(phonetic)))),
         masked=shorten_runs(to_words_keeping_masks(read)) if "*" in read else leet,
         unspaced=unspaced_runs(visible),
         native=native_words(visible),
