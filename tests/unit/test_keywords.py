@@ -1390,6 +1390,14 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a beached whale on the shore with volunteers pouring water on it", set()),
         ("a farm sign labelled fat pig farm with a smiling cartoon pig", set()),
         ("a man swatting a fly with a rolled up newspaper", set()),
+        # kidnapping and praise of mass killers by name (warned or allowed)
+        ("a ransom photo of a kidnapped child holding today's newspaper", {"illegal-activity"}),
+        ("a man dragging a screaming little boy into a van", {"illegal-activity", "minors"}),
+        ("a meme praising elliot rodger as the supreme gentleman", {"illegal-activity"}),
+        ("a mom pulling her crying toddler into the car after the playground", {"minors"}),
+        ("a magician's assistant tied up in a trunk for an escape trick", set()),
+        ("an amber alert poster for a missing girl on a gas station door", set()),
+        ("a portrait of a victorian gentleman with a monocle", set()),
     ],
 )
 def test_harms_probed_in_everyday_words_are_named_and_their_neighbours_are_not(
