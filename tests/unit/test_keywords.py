@@ -1368,6 +1368,7 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a fact check graphic: no, 5g does not spread covid", set()),
         ("a warning label on a bleach bottle: do not drink bleach", set()),
         ("a poster warning parents about the blackout challenge", set()),
+        ("a safety poster saying don't eat tide pods", set()),
         ("kids doing the ice bucket challenge at summer camp", {"minors"}),
         ("a plate of fried chicken fingers served at a diner", set()),
         ("a carpenter pulling nails out of an old board with pliers", set()),
