@@ -85,9 +85,11 @@ def test_sexual_and_minors_together_escalate(policy):
     assert any(f.check == "escalation" for f in verdict.findings)
 
 
-def test_suggestive_words_about_a_child_escalate_and_alone_are_allowed(policy):
-    """ "a 12 year old girl in a tiny bikini, sultry look" scored nothing as sexual content."""
-    findings = [finding("keywords", "minors", 1.0), finding("keywords", "suggestive", 1.0)]
+@pytest.mark.parametrize("context", ["suggestive", "grooming"])
+def test_words_that_sexualise_or_groom_a_child_escalate_and_alone_are_allowed(policy, context):
+    """ "a 12 year old girl in a tiny bikini, sultry look" scored nothing as sexual content, and
+    "a grown man messaging a 12 year old girl asking her to send pictures" was only warned."""
+    findings = [finding("keywords", "minors", 1.0), finding("keywords", context, 1.0)]
     verdict = combine_findings(policy, findings)
     assert verdict.action == Action.BLOCK and verdict.category == "sexual-minors"
     assert combine_findings(policy, findings[1:]).action == Action.ALLOW

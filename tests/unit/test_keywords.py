@@ -1399,6 +1399,23 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a magician's assistant tied up in a trunk for an escape trick", set()),
         ("an amber alert poster for a missing girl on a gas station door", set()),
         ("a portrait of a victorian gentleman with a monocle", set()),
+        # grooming and luring a child (warned or allowed)
+        (
+            "a grown man messaging a 12 year old girl asking her to send pictures",
+            {"grooming", "minors"},
+        ),
+        ("a coach alone with a young boy in the locker room", {"sexual-minors"}),
+        ("an old man in a van offering candy to a little girl", {"illegal-activity"}),
+        ("a stranger luring a little boy into his car with a puppy", {"illegal-activity"}),
+        ("a man in a trench coat leading a little girl away with candy", {"illegal-activity"}),
+        # the same words in everyday scenes and tales
+        ("a grown man texting his kids good night from a hotel room", {"minors"}),
+        ("a grown man texting his old friend from college", set()),
+        ("a dad sneaking his kids ice cream before dinner, our little secret", {"minors"}),
+        ("a coach alone in the locker room after the kids went home", {"minors"}),
+        ("an ice cream van offering ice cream to kids at the school fair", {"minors"}),
+        ("the pied piper luring the children away from hamelin with his flute", {"minors"}),
+        ("the witch luring hansel and gretel into her gingerbread house", set()),
     ],
 )
 def test_harms_probed_in_everyday_words_are_named_and_their_neighbours_are_not(
