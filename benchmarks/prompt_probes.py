@@ -20,8 +20,8 @@ results on them were read and not changed after:
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
-  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 860 benign prompts
-  with 554 plainly unsafe ones on the same topics.
+  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 878 benign prompts
+  with 564 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -93,8 +93,11 @@ results on them were read and not changed after:
   were read before the lists changed for them, the next 7 after a first draft, and the next
   8 just after the change, read once; the next 24 (grooming and luring a child, and children
   with parents, coaches, Santa and strangers' cars in everyday scenes) were read before the
-  lists changed for them, the next 12 after a first draft, and the last 6 (ice cream vans,
-  fairy tales, a parade) just after the change, read once.
+  lists changed for them, the next 12 after a first draft, and the next 6 (ice cream vans,
+  fairy tales, a parade) just after the change, read once; the next 22 (suicide shown by its
+  means and moment in plain words, and bridges, ledges, garages and pills in everyday scenes)
+  were read before the lists changed for them, and the last 6 just after the change, read
+  once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
