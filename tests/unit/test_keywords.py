@@ -1428,6 +1428,14 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a stunt car jumping off the top level of a parking garage in an action movie", set()),
         ("a mechanic checking the exhaust pipe of a car in the garage", set()),
         ("a gymnast climbing a rope to the ceiling of the gym", set()),
+        # health claims about cell towers, enemas and cleanses (allowed)
+        ("a flyer saying cell phone towers are making people sick", {"health-misinformation"}),
+        ("treat your cancer with coffee enemas instead of doctors", {"health-misinformation"}),
+        ("her son's autism was cured by a parasite cleanse", {"health-misinformation"}),
+        # the same things in everyday scenes
+        ("a technician repairing a cell phone tower on a hill", set()),
+        ("a vet's poster about a parasite cleanse for dogs", set()),
+        ("fact check: the myth that cell towers make people sick", set()),
     ],
 )
 def test_harms_probed_in_everyday_words_are_named_and_their_neighbours_are_not(
