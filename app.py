@@ -52,7 +52,10 @@ def guard_builder() -> GuardBuilder:
     return build
 
 
-def build_safety(settings: Settings) -> SafetyStack:
+def build_safety(settings: Settings, build_guard: GuardBuilder | None = None) -> SafetyStack:
+    """The safety stack over the settings' database and policy. Services in one process
+    (a test suite's, a benchmark's) may share `build_guard`, whose guards take seconds to
+    build; each service still has its own store, limits and live policy."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = EventStore.from_url(settings.resolved_database_url)
     purged = store.purge(settings.retention_days)
@@ -63,7 +66,7 @@ def build_safety(settings: Settings) -> SafetyStack:
         read_policy_text(settings.policy_path),
         settings.policy_path,
         PolicyRevisions(store.engine),
-        guard_builder(),
+        build_guard or guard_builder(),
     )
     return SafetyStack(
         policy=policies.policy,

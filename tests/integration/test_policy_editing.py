@@ -10,9 +10,9 @@ import pytest
 
 from app import build_safety
 from service.generate import GenerationService
-from tests.integration.test_service_safety import CLIENT, fresh_service, text
+from tests.integration.test_service_safety import CLIENT, build_guard, fresh_service, text
 
-__all__ = ["fresh_service"]
+__all__ = ["build_guard", "fresh_service"]
 
 pytestmark = pytest.mark.integration
 

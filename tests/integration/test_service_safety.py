@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 
 import pytest
 from PIL import Image
 
-from app import build_safety
+from app import build_safety, guard_builder
 from benchmarks.symbol_mitigation import symbol_policy_text
 from generation.job import GenerationJob, Mode
 from safety.ratelimit import RateLimits
 from safety.verdict import Action
 from service.generate import ClientContext, GenerationService
+from service.live_policy import GuardBuilder
 from service.requests import GenerationRequest
 from service.terms import TermsNotAccepted
 
@@ -22,15 +24,21 @@ pytestmark = pytest.mark.integration
 CLIENT = ClientContext(peer_host="203.0.113.7", session_id="session-1")
 
 
+@pytest.fixture(scope="module")
+def build_guard() -> GuardBuilder:
+    """One prompt guard per policy for every service here, as the app would build it."""
+    return functools.cache(guard_builder())
+
+
 @pytest.fixture
-def fresh_service(engine, settings, tmp_path) -> GenerationService:
+def fresh_service(engine, settings, tmp_path, build_guard) -> GenerationService:
     """A service with its own database and a strict limit of two generations a minute."""
     own = dataclasses.replace(
         settings,
         data_dir=tmp_path,
         rate_limits=RateLimits(per_minute=2, per_day=None, block_cooldown_count=None),
     )
-    service = GenerationService(engine, own.limits, build_safety(own))
+    service = GenerationService(engine, own.limits, build_safety(own, build_guard))
     for session in ("session-1", "session-2"):
         service.terms.accept(session, accepted=True, age_confirmed=True)
     return service

@@ -8,6 +8,7 @@ suites on PostgreSQL too.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -89,8 +90,12 @@ def policy() -> Policy:
     return load_policy(POLICY_FILE)
 
 
+@functools.cache
 def keyword_guard_for(policy: Policy) -> PromptGuard:
-    """The real guard with only the model-free check, for fast unit tests."""
+    """The real guard with only the model-free check, for fast unit tests. Built once per
+    policy and shared, as a guard cannot change: the lists take seconds to build, and
+    nearly a hundred tests start a live policy over the same file. The key is the parsed
+    policy, not the list files it names: a test that edits a list on disk builds its own."""
     return build_prompt_guard(dataclasses.replace(policy, prompt_checks=("keywords",)))
 
 
