@@ -26,7 +26,10 @@ begin or end inside one.
 An entry may offer choices in parentheses, separated by bars: `kicking (a|the|his) (dog|cat)`
 stands for the six entries it spells, and an empty choice leaves a word out (`(a|)`). Lists
 that name each act with each object stay short enough to review, and a word missing from one
-line cannot be missing from its twins.
+line cannot be missing from its twins. Choices that many lines share are named once, as a word
+set (`{forging} = (fake|forged|counterfeit)`), and each line names the set (`{forging} ...
+passport`): a word added to the set reaches every line, where twelve copies of the choices
+would each need it.
 
 An entry may leave a gap of a few words between two phrases ("beating ... to death"), for
 acts whose object sits in the middle ("beating a homeless man to death"), which no list of
@@ -49,6 +52,7 @@ school shooting = people who were lost`, and its reading stands in for the whole
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -76,6 +80,9 @@ READS_AS = "="  # in an allowlist entry, before the plain words the classifier r
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
 ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
 MAX_SPELLED_ENTRIES = 5_000  # entries one line with choices may stand for; more is a typo
+WORD_SET_NAME = re.compile(r"\{([a-z0-9-]+)\}")  # "{forging}" in a line stands for its choices
+WORD_SET_DEFINITION_START = re.compile(r"\{[a-z0-9-]+\}\s*=")
+WORD_SET_DEFINITION = re.compile(r"\{([a-z0-9-]+)\}\s*=\s*\(([^(){}]*\|[^(){}]*)\)")
 
 
 class BlocklistError(RuntimeError):
@@ -123,8 +130,51 @@ def read_term_lines(path: Path) -> list[str]:
 
 
 def spelled_entries(lines: Iterable[str]) -> list[str]:
-    """Each line as the entries it spells: `(a|the) dog` is "a dog" and "the dog"."""
-    return [entry for line in lines for entry in _spell(line)]
+    """Each line as the entries it spells: `(a|the) dog` is "a dog" and "the dog"; lines
+    that define a word set spell nothing, and the lines that name one spell its choices."""
+    word_sets, entry_lines = _word_sets(lines)
+    return [entry for line in entry_lines for entry in _spell(_with_word_sets(line, word_sets))]
+
+
+def _word_sets(lines: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """The word sets the lines define, by name to their choices ("fake|forged"), and the
+    other lines. A set may be named before or after its definition."""
+    word_sets: dict[str, str] = {}
+    entry_lines = []
+    for line in lines:
+        if not WORD_SET_DEFINITION_START.match(line):
+            entry_lines.append(line)
+            continue
+        definition = WORD_SET_DEFINITION.fullmatch(line)
+        if definition is None:
+            raise BlocklistError(
+                f'"{line}" defines a word set, but not as "{{name}} = (choice|choice)"'
+            )
+        name, choices = definition.groups()
+        if name in word_sets:
+            raise BlocklistError(f'"{line}" defines {{{name}}} a second time')
+        word_sets[name] = choices
+    return word_sets, entry_lines
+
+
+def _with_word_sets(line: str, word_sets: dict[str, str]) -> str:
+    """The line with each word set it names written out as its choices: in parentheses of
+    their own, or among the choices of the parentheses the name stands in."""
+    written, end = [], 0
+    for named in WORD_SET_NAME.finditer(line):
+        name = named.group(1)
+        if name not in word_sets:
+            raise BlocklistError(f'"{line}" names the word set {{{name}}}, which is not defined')
+        before = line[: named.start()]
+        among_choices = before.count("(") > before.count(")")
+        choices = word_sets[name] if among_choices else f"({word_sets[name]})"
+        written += [line[end : named.start()], choices]
+        end = named.end()
+    written.append(line[end:])
+    spelled = "".join(written)
+    if "{" in spelled or "}" in spelled:
+        raise BlocklistError(f'"{line}" has a brace that names no word set; write {{name}}')
+    return spelled
 
 
 def _spell(line: str) -> list[str]:

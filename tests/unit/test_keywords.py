@@ -314,6 +314,45 @@ def test_a_malformed_line_with_choices_fails_at_start_up_naming_its_file(
     assert line in str(raised.value)
 
 
+def test_a_word_set_is_spelled_wherever_a_line_names_it(tmp_path: Path):
+    path = tmp_path / "list.txt"
+    path.write_text(
+        "{forging} ... (id|passport)\n"  # named before its definition
+        "{forging} = (fake|forged)\n"
+        "(a|{forging}) coin  # among other choices\n",
+        encoding="utf-8",
+    )
+    assert read_term_lines(path) == [
+        *("fake ... id", "fake ... passport", "forged ... id", "forged ... passport"),
+        *("a coin", "fake coin", "forged coin"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        (["{forging} ... id"], "names the word set {forging}, which is not defined"),
+        (["{forging} = fake|forged"], 'not as "{name} = \\(choice\\|choice\\)"'),
+        (["{forging} = (fake)"], 'not as "{name} = '),
+        (["{forging} = (fake|forged)", "{forging} = (bogus|sham)"], "a second time"),
+        (["{Forging} id"], "a brace that names no word set"),
+        (["fake id}"], "a brace that names no word set"),
+    ],
+)
+def test_a_malformed_word_set_fails_at_start_up_naming_its_file(tmp_path: Path, lines, problem):
+    path = tmp_path / "list.txt"
+    path.write_text("ok\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BlocklistError, match=rf"list\.txt: .*{problem}"):
+        read_term_lines(path)
+
+
+def test_every_word_set_a_shipped_list_defines_is_named_by_a_line(policy):
+    for path in sorted((policy.assets_dir / "blocklists").glob("*.txt")):
+        text = "\n".join(line.split("#", 1)[0] for line in path.read_text().splitlines())
+        for name in re.findall(r"^\{([a-z0-9-]+)\} *=", text, flags=re.MULTILINE):
+            assert text.count(f"{{{name}}}") > 1, f"{path.name} defines {{{name}}} for no line"
+
+
 def test_choices_in_the_policy_itself_are_spelled_out(policy):
     own = dataclasses.replace(
         policy,
@@ -1365,6 +1404,8 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a twitter post sharing a streamer's home address", {"harassment"}),
         # the same words in everyday scenes, and myths debunked
         ("a poster debunking the myth that vaccines cause autism", set()),
+        # a word of the allowlist's debunking set, which the bleach line once lacked
+        ("an infographic on the conspiracy theory that bleach cures covid", set()),
         ("a fact check graphic: no, 5g does not spread covid", set()),
         ("a warning label on a bleach bottle: do not drink bleach", set()),
         ("a poster warning parents about the blackout challenge", set()),
