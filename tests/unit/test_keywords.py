@@ -1093,6 +1093,12 @@ def test_an_allowlist_reading_without_both_sides_is_refused_by_name(entry):
         ("a naked wedding cake with berries", "a unfrosted wedding cake with berries"),
         ("a man dressed as a zombie for halloween", "a man in a costume for halloween"),
         ("a vampire costume party", "a costume party"),
+        # 1.00 for health misinformation by similarity to an example, 0.99 graphic violence
+        (
+            "an infographic debunking the myth that bleach cures covid",
+            "an infographic a health fact check",
+        ),
+        ("a sign: the idea that 5g causes covid is a myth", "a sign the idea that a health fact"),
     ],
 )
 def test_the_classifier_reads_a_figure_of_speech_in_plain_words(check, prompt, read_as):
