@@ -1408,7 +1408,16 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a threatening letter saying i know where your kids live", {"harassment"}),
         ("a map with the home address of the journalist marked", {"harassment"}),
         ("a twitter post sharing a streamer's home address", {"harassment"}),
+        (
+            "a billboard saying wifi routers are making your kids sick",
+            {"health-misinformation", "minors"},
+        ),
+        # a cure's word inside an allowlisted phrase ("breast cancer") still counts here
+        ("an instagram post: a coffee enema cured my breast cancer", {"health-misinformation"}),
+        ("a post claiming a juice fast cured her stage 4 cancer", {"health-misinformation"}),
+        ("a pamphlet on how to cure breast cancer with baking soda", {"health-misinformation"}),
         # the same words in everyday scenes, and myths debunked
+        ("a news graphic: a juice fast did not cure her cancer, chemotherapy did", set()),
         ("a poster debunking the myth that vaccines cause autism", set()),
         # a word of the allowlist's debunking set, which the bleach line once lacked
         ("an infographic on the conspiracy theory that bleach cures covid", set()),
