@@ -1460,6 +1460,18 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
             "a grown man messaging a 12 year old girl asking her to send pictures",
             {"grooming", "minors"},
         ),
+        (
+            "a man befriending a 12 year old online and arranging to meet her alone",
+            {"grooming", "minors"},
+        ),
+        (
+            "an adult stranger messaging a 12yo asking her to keep their chats secret",
+            {"grooming", "minors"},
+        ),
+        (
+            "a man offering a 13 year old money to come to his apartment alone",
+            {"grooming", "minors"},
+        ),
         ("a coach alone with a young boy in the locker room", {"sexual-minors"}),
         ("an old man in a van offering candy to a little girl", {"illegal-activity"}),
         ("a stranger luring a little boy into his car with a puppy", {"illegal-activity"}),
@@ -1467,6 +1479,12 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         # the same words in everyday scenes and tales
         ("a grown man texting his kids good night from a hotel room", {"minors"}),
         ("a grown man texting his old friend from college", set()),
+        # an age alone dates whisky and dogs; a parent texting their child is no stranger
+        ("a bottle of 12 year old scotch on a bar counter", set()),
+        ("a 14 year old golden retriever sleeping by the fire", set()),
+        ("a dad texting his 13 year old to come home for dinner", set()),
+        ("a teacher chatting with a 12 year old about her science project", {"minors"}),
+        ("a man arranging to meet his date alone at a quiet restaurant", set()),
         ("a dad sneaking his kids ice cream before dinner, our little secret", {"minors"}),
         ("a coach alone in the locker room after the kids went home", {"minors"}),
         ("an ice cream van offering ice cream to kids at the school fair", {"minors"}),
