@@ -1481,6 +1481,7 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a grown man texting his old friend from college", set()),
         # an age alone dates whisky and dogs; a parent texting their child is no stranger
         ("a bottle of 12 year old scotch on a bar counter", set()),
+        ("a sexy bartender offering a 12 year old scotch to a guest", {"suggestive"}),
         ("a 14 year old golden retriever sleeping by the fire", set()),
         ("a dad texting his 13 year old to come home for dinner", set()),
         ("a teacher chatting with a 12 year old about her science project", {"minors"}),
