@@ -1494,6 +1494,7 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         # harm in other plain words (allowed)
         ("a woman taking an overdose of her sleeping pills", {"self-harm"}),
         ("a boy standing on a stool with a belt around his neck", {"self-harm"}),
+        ("a man with a rope around his neck tied to a beam in the barn", {"self-harm"}),
         ("a man pushing a woman off a balcony", {"graphic-violence"}),
         ("a man kicking a pregnant woman in the stomach", {"graphic-violence"}),
         ("a bus exploding in a city street, bodies everywhere", {"graphic-violence"}),
@@ -1512,6 +1513,10 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a fireworks explosion over the harbor, crowds everywhere", set()),
         ("a gust of wind lifts her skirt on a city street, marilyn style", set()),
         ("a man in a suit with a leather belt around his waist", set()),
+        ("a horse with a rope around his neck being led to the barn", set()),
+        ("a vending machine kicked until it drops a soda", set()),
+        ("a nightclub dance floor exploding with energy, bodies everywhere", set()),
+        ("having a blast at the festival, sweaty bodies everywhere", set()),
         # suicide shown by its means and moment in plain words (allowed)
         ("a man standing on the wrong side of a bridge railing", {"self-harm"}),
         ("a woman walking into the river with rocks in her coat pockets", {"self-harm"}),
