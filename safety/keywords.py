@@ -29,7 +29,8 @@ that name each act with each object stay short enough to review, and a word miss
 line cannot be missing from its twins. Choices that many lines share are named once, as a word
 set (`{forging} = (fake|forged|counterfeit)`), and each line names the set (`{forging} ...
 passport`): a word added to the set reaches every line, where twelve copies of the choices
-would each need it.
+would each need it. A set may hold a phrase of choices too (`{vaccine-harm} = (vaccine|vaccines)
+(cause|causes) autism`), for a claim that several lines state, each around it.
 
 An entry may leave a gap of a few words between two phrases ("beating ... to death"), for
 acts whose object sits in the middle ("beating a homeless man to death"), which no list of
@@ -80,9 +81,10 @@ READS_AS = "="  # in an allowlist entry, before the plain words the classifier r
 MAX_GAP_WORDS = 4  # "beating [a young homeless man] to death"; further apart, another sentence
 ALLOWLIST = "allowlist"  # the category named in errors about allowlist entries
 MAX_SPELLED_ENTRIES = 5_000  # entries one line with choices may stand for; more is a typo
-WORD_SET_NAME = re.compile(r"\{([a-z0-9-]+)\}")  # "{forging}" in a line stands for its choices
-WORD_SET_DEFINITION_START = re.compile(r"\{[a-z0-9-]+\}\s*=")
-WORD_SET_DEFINITION = re.compile(r"\{([a-z0-9-]+)\}\s*=\s*\(([^(){}]*\|[^(){}]*)\)")
+WORD_SET = r"\{([a-z0-9-]+)\}"  # "{forging}" in a line stands for what the set holds
+WORD_SET_NAME = re.compile(WORD_SET)
+WORD_SET_DEFINITION = re.compile(WORD_SET + r"\s*=(.*)")
+ONE_CHOICE_GROUP = re.compile(r"\(([^()]*)\)")
 
 
 class BlocklistError(RuntimeError):
@@ -137,41 +139,56 @@ def spelled_entries(lines: Iterable[str]) -> list[str]:
 
 
 def _word_sets(lines: Iterable[str]) -> tuple[dict[str, str], list[str]]:
-    """The word sets the lines define, by name to their choices ("fake|forged"), and the
-    other lines. A set may be named before or after its definition."""
+    """The word sets the lines define, by name to what each holds (choices, "(fake|forged)",
+    or a phrase of them, "(vaccine|vaccines) (cause|causes) autism"), and the other lines. A
+    set may be named before or after its definition."""
     word_sets: dict[str, str] = {}
     entry_lines = []
     for line in lines:
-        if not WORD_SET_DEFINITION_START.match(line):
+        definition = WORD_SET_DEFINITION.match(line)
+        if definition is None:
             entry_lines.append(line)
             continue
-        definition = WORD_SET_DEFINITION.fullmatch(line)
-        if definition is None:
+        name, held = definition.group(1), definition.group(2).strip()
+        if not _spells_choices(held):
             raise BlocklistError(
-                f'"{line}" defines a word set, but not as "{{name}} = (choice|choice)"'
+                f'"{line}" defines a word set, but not as "{{name}} = (choice|choice)" '
+                "or a phrase of such choices"
             )
-        name, choices = definition.groups()
         if name in word_sets:
             raise BlocklistError(f'"{line}" defines {{{name}}} a second time')
-        word_sets[name] = choices
+        word_sets[name] = held
     return word_sets, entry_lines
 
 
+def _spells_choices(held: str) -> bool:
+    """Whether a word set holds a well-formed phrase with at least one set of choices."""
+    if "(" not in held or "{" in held or "}" in held:
+        return False
+    try:
+        _spell(held)
+    except BlocklistError:
+        return False
+    return True
+
+
 def _with_word_sets(line: str, word_sets: dict[str, str]) -> str:
-    """The line with each word set it names written out as its choices: in parentheses of
-    their own, or among the choices of the parentheses the name stands in."""
-    written, end = [], 0
-    for named in WORD_SET_NAME.finditer(line):
+    """The line with each word set it names written out: as it is held, or, named among the
+    choices of a pair of parentheses, as its choices there."""
+
+    def written_out(named: re.Match[str]) -> str:
         name = named.group(1)
         if name not in word_sets:
             raise BlocklistError(f'"{line}" names the word set {{{name}}}, which is not defined')
         before = line[: named.start()]
-        among_choices = before.count("(") > before.count(")")
-        choices = word_sets[name] if among_choices else f"({word_sets[name]})"
-        written += [line[end : named.start()], choices]
-        end = named.end()
-    written.append(line[end:])
-    spelled = "".join(written)
+        if before.count("(") == before.count(")"):
+            return word_sets[name]
+        choices = ONE_CHOICE_GROUP.fullmatch(word_sets[name])
+        if choices is None:
+            raise BlocklistError(f'"{line}" names {{{name}}}, a phrase, among choices')
+        return choices.group(1)
+
+    spelled = WORD_SET_NAME.sub(written_out, line)
     if "{" in spelled or "}" in spelled:
         raise BlocklistError(f'"{line}" has a brace that names no word set; write {{name}}')
     return spelled

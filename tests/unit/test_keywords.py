@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from safety.keywords import (
+    WORD_SET_DEFINITION,
     BlocklistError,
     KeywordMatcher,
     StandIns,
@@ -346,10 +347,27 @@ def test_a_malformed_word_set_fails_at_start_up_naming_its_file(tmp_path: Path, 
         read_term_lines(path)
 
 
+def test_a_word_set_may_hold_a_phrase_that_lines_state_around_it(tmp_path: Path):
+    path = tmp_path / "list.txt"
+    path.write_text(
+        "{claim} = (vaccine|vaccines) cause autism\nmyth ... {claim}\n{claim} is false\n",
+        encoding="utf-8",
+    )
+    assert read_term_lines(path) == [
+        *("myth ... vaccine cause autism", "myth ... vaccines cause autism"),
+        *("vaccine cause autism is false", "vaccines cause autism is false"),
+    ]
+    path.write_text("{claim} = (vaccine|vaccines) cause autism\n(a|{claim})\n", encoding="utf-8")
+    with pytest.raises(BlocklistError, match="a phrase, among choices"):
+        read_term_lines(path)
+
+
 def test_every_word_set_a_shipped_list_defines_is_named_by_a_line(policy):
     for path in sorted((policy.assets_dir / "blocklists").glob("*.txt")):
-        text = "\n".join(line.split("#", 1)[0] for line in path.read_text().splitlines())
-        for name in re.findall(r"^\{([a-z0-9-]+)\} *=", text, flags=re.MULTILINE):
+        lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
+        text = "\n".join(lines)
+        for definition in filter(None, map(WORD_SET_DEFINITION.match, lines)):
+            name = definition.group(1)
             assert text.count(f"{{{name}}}") > 1, f"{path.name} defines {{{name}}} for no line"
 
 
