@@ -58,7 +58,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import combinations, islice, product
 from math import prod
@@ -69,7 +69,7 @@ import ahocorasick
 
 from safety.normalize import NormalizedText, normalize
 from safety.policy import Policy
-from safety.verdict import Finding
+from safety.verdict import Action, Finding
 
 # Views of a prompt in its own scripts (see NormalizedText), where entries written in those
 # scripts are matched: anywhere in a run of an unspaced script, as whole words in the others.
@@ -97,7 +97,9 @@ class Term:
     `needs_context` terms count in full only when the classifier agrees, and an entry in
     a script other than Latin is matched in the view of its `own_script` ("unspaced" for
     "裸体", "native" for "عارية") rather than in the ASCII views. A term with `parts`
-    matches them in order with a few words between."""
+    matches them in order with a few words between. A `context_only` term belongs to a
+    category the policy allows (a context category, such as children or people you know): it
+    says what is shown, not which rule applies."""
 
     text: str
     category: str
@@ -105,6 +107,7 @@ class Term:
     needs_context: bool = False
     own_script: str | None = None
     parts: tuple[str, str] | None = None  # an entry with a gap: the phrases on either side
+    context_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -611,7 +614,10 @@ def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int
     """The hits that lie inside a longer one of another category that counts in full: the
     longer phrase is the more specific rule ("child porn" is sexual content involving
     minors, not sexual content; "revenge porn" is harassment). The words in the gap of an
-    entry with one are not part of it ("stabbing a nude woman to death").
+    entry with one are not part of it ("stabbing a nude woman to death"). A context
+    category's phrase is no rule, so it silences nothing: "in a tiny bikini" (a compromising
+    scene) leaves "tiny bikini" (a suggestive word) to make a child's prompt sexual content
+    involving minors.
 
     A hit can only lie inside one that starts at most the longest hit's length before it,
     so each hit is compared with those few only: comparing every pair took two minutes for
@@ -627,6 +633,7 @@ def _inside_more_specific_hits(hits: Sequence[tuple[int, int, Term]]) -> set[int
             and hits[other][1] - hits[other][0] > end - start
             and hits[other][2].category != term.category
             and not hits[other][2].needs_context
+            and not hits[other][2].context_only
             and hits[other][2].parts is None  # the words in a gap are not its phrase
             for other in nearby
         ):
@@ -744,6 +751,8 @@ def build_keyword_check(policy: Policy, assets_dir: Path | None = None) -> Keywo
         if category.blocklist or category.keywords:
             listed = read_term_lines(assets_dir / category.blocklist) if category.blocklist else []
             terms = parse_terms([*listed, *spelled_entries(category.keywords)], category.id)
+            if category.action == Action.ALLOW:
+                terms = [replace(term, context_only=True) for term in terms]
             prompt_terms += terms
             if category.classifier_stand_in:
                 stand_ins += [(term, category.classifier_stand_in) for term in terms]
