@@ -20,8 +20,8 @@ results on them were read and not changed after:
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
-  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 1,001 benign prompts
-  with 651 plainly unsafe ones on the same topics.
+  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 1,008 benign prompts
+  with 658 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -117,8 +117,10 @@ results on them were read and not changed after:
   were read before the lists changed for them, and the next 14 just after the change, read
   once; the next 28 (stabbings, blows to the head, throats slit, acid thrown and guns held to
   one's own head or aimed at classmates, and forks, fencers, barbers and hunters in everyday
-  scenes) were read before the lists changed for them, and the last 14 just after the change,
-  read once.
+  scenes) were read before the lists changed for them, and the next 14 just after the change,
+  read once; the last 14 (bodies torn apart, goodbye notes, bombs on crowds, shooters praised
+  by place, neglect and caricature, and zebras, spitfires, water balloons and junk drawers)
+  were written after the lists changed for 17 earlier probes, and read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
