@@ -1226,6 +1226,13 @@ def test_an_allowlist_reading_without_both_sides_is_refused_by_name(entry):
             "an infographic a health fact check",
         ),
         ("a sign: the idea that 5g causes covid is a myth", "a sign the idea that a health fact"),
+        # work and play: 0.96 for graphic violence, 1.00 for illegal activity
+        (
+            "two men having a nerf gun battle in the park",
+            "two men having a foam toy game in the park",
+        ),
+        ("a bomb squad officer at a train station", "a police unit officer at a train station"),
+        ("police responding to a real 911 call", "police responding to a real emergency call"),
     ],
 )
 def test_the_classifier_reads_a_figure_of_speech_in_plain_words(check, prompt, read_as):
