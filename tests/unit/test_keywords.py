@@ -1378,6 +1378,11 @@ def test_the_holocaust_and_killings_remembered_are_read_in_plain_words(check, pr
         ("fans celebrating the late attack that won the match", None),
         ("a world war two bomber crew as heroes at an air show", None),
         ("a detective proving the robbery never happened", None),
+        # after an attack on a crowd, and where it happened; joy at the moment itself
+        ("a candlelight vigil after a car plowed into protesters in charlottesville", None),
+        ("flowers laid at the christmas market where a truck plowed into the crowd", None),
+        ("men cheering as a truck plowed into the crowd of protesters", "illegal-activity"),
+        ("the moment where a truck plowed into the crowd", "illegal-activity"),
     ],
 )
 def test_praise_of_an_attack_or_of_the_camps_and_denial_are_named(check, prompt, category):
