@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 from pathlib import Path
 
@@ -383,6 +384,21 @@ def test_guard_refuses_to_build_when_a_named_check_cannot_load(policy, tmp_path:
     broken = dataclasses.replace(policy, other_language_words="languages/missing.txt")
     with pytest.raises(GuardLoadError, match=r"missing\.txt"):
         build_prompt_guard(broken)
+
+
+def test_a_built_guard_s_lists_are_exempt_from_collection_and_the_collector_is_back_on(policy):
+    """The lists are built without the collector and frozen after, so that full collections
+    during a batch do not walk them; the collector runs again afterwards, and also after a
+    build that fails."""
+    keywords_only = dataclasses.replace(policy, prompt_checks=("keywords",))
+    frozen_before = gc.get_freeze_count()
+    guard = build_prompt_guard(keywords_only)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() - frozen_before > 100_000
+    assert guard.check("a cat").action == Action.ALLOW
+    with pytest.raises(GuardLoadError):
+        build_prompt_guard(dataclasses.replace(keywords_only, allowlist="blocklists/missing.txt"))
+    assert gc.isenabled()
 
 
 @settings(max_examples=150, deadline=None)
