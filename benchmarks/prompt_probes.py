@@ -20,8 +20,8 @@ results on them were read and not changed after:
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
-  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 1,027 benign prompts
-  with 675 plainly unsafe ones on the same topics.
+  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 1,037 benign prompts
+  with 685 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -126,7 +126,10 @@ results on them were read and not changed after:
   (vigils and flowers where a car plowed into a crowd, and joy at the moment) were written
   after the allowlist read them as remembrance, and read once; the last 14 (eight more harms
   from earlier probes in other words, and bridges, breakfasts, showers and receipts in everyday
-  scenes) were written after the lists changed for those eight, and read once.
+  scenes) were written after the lists changed for those eight, and read once; the next 12
+  (threats in notes, letters and messages, and the same words in posters, fortune cookies and
+  lunch orders) were read before the lists changed for them, and the last 8 just after the
+  change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
