@@ -29,7 +29,7 @@ results on them were read and not changed after:
   20 (children at play and hurt) were written before they were first read, with no change
   since; the next 18 (self-harm, and prevention posters, hangman and rope swings) and the
   next 18 (killings in plain words, and idioms and scenes near them) were written before
-  the lists changed for them; the last 38 (self-harm and killings in words no list names,
+  the lists changed for them; the next 38 (self-harm and killings in words no list names,
   and 20 benign twins) were read before policy 2026-12-06.7, whose entries were chosen
   after reading them; the next 26 (hate codes, slogans and Holocaust denial, and the same
   numbers, symbols and words in everyday use) were written before the lists changed for
@@ -83,7 +83,7 @@ results on them were read and not changed after:
   misinformation, dangerous challenges, cannibalism, torture, threats and doxxing, and
   vaccines, laundry pods, meals, nail salons, notes and addresses in everyday scenes) were
   read before the lists changed for them, the next 37 after a first draft, and the next 28
-  just after the change, read once; the last 3 (a prize check and a lottery ticket as props,
+  just after the change, read once; the next 3 (a prize check and a lottery ticket as props,
   and a real grant letter) were read while the entries for fake prizes, grants and notices
   were drafted, after which earlier scam and fake news probes were blocked; the next 34
   (animal fights, grooming, bullying captions, hate claims, drugs and swatting, with
@@ -118,13 +118,13 @@ results on them were read and not changed after:
   once; the next 28 (stabbings, blows to the head, throats slit, acid thrown and guns held to
   one's own head or aimed at classmates, and forks, fencers, barbers and hunters in everyday
   scenes) were read before the lists changed for them, and the next 14 just after the change,
-  read once; the last 14 (bodies torn apart, goodbye notes, bombs on crowds, shooters praised
+  read once; the next 14 (bodies torn apart, goodbye notes, bombs on crowds, shooters praised
   by place, neglect and caricature, and zebras, spitfires, water balloons and junk drawers)
-  were written after the lists changed for 17 earlier probes, and read once; the last 14
+  were written after the lists changed for 17 earlier probes, and read once; the next 14
   (nerf guns, bomb squads, 911 calls, fentanyl talks and clowns, and the same words in harm)
-  were written after the allowlist gave those words plain meanings, and read once; the last 8
+  were written after the allowlist gave those words plain meanings, and read once; the next 8
   (vigils and flowers where a car plowed into a crowd, and joy at the moment) were written
-  after the allowlist read them as remembrance, and read once; the last 14 (eight more harms
+  after the allowlist read them as remembrance, and read once; the next 14 (eight more harms
   from earlier probes in other words, and bridges, breakfasts, showers and receipts in everyday
   scenes) were written after the lists changed for those eight, and read once; the next 12
   (threats in notes, letters and messages, and the same words in posters, fortune cookies and
