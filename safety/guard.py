@@ -81,15 +81,18 @@ def corroborated(policy: Policy, findings: Iterable[Finding]) -> bool:
 def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action:
     """What one finding asks for under the policy: keyword hits apply the category's
     action outright, classifier scores apply it from the category's thresholds, and a
-    needs-context keyword without the classifier's support (`in_context`) only warns."""
+    needs-context keyword without the classifier's support (`in_context`) only warns.
+    No finding asks for more than its `at_most`."""
     category = policy.category(finding.category)
-    if finding.check == SemanticClassifier.foreign_name:
-        return min(category.action_for(finding.score), Action.WARN, key=lambda a: a.severity)
-    if finding.check == SemanticClassifier.name:
-        return category.action_for(finding.score)
-    if finding.check == KeywordCheck.context_name and not in_context:
-        return min(category.action, Action.WARN, key=lambda action: action.severity)
-    return category.action
+    if finding.check in (SemanticClassifier.name, SemanticClassifier.foreign_name):
+        action = category.action_for(finding.score)
+    elif finding.check == KeywordCheck.context_name and not in_context:
+        action = min(category.action, Action.WARN, key=lambda a: a.severity)
+    else:
+        action = category.action
+    if finding.at_most is None:
+        return action
+    return min(action, finding.at_most, key=lambda a: a.severity)
 
 
 def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> tuple[Finding, ...]:
@@ -97,7 +100,7 @@ def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> t
     needs-context keywords take part only `in_context`."""
     present: dict[str, float] = {}
     for finding in findings:
-        if finding.check == SemanticClassifier.foreign_name:
+        if finding.at_most is not None:
             continue
         if finding.check == KeywordCheck.context_name and not in_context:
             continue
@@ -127,7 +130,16 @@ def _as_read(
             f" (warns at most: {job.unread_share:.0%} of the letters are in other scripts or"
             " languages, which the classifier was not trained on)"
         )
-    return tuple(replace(f, check=job.check, evidence=f.evidence + note) for f in findings)
+    cap = Action.WARN if job.check == SemanticClassifier.foreign_name else None
+    return tuple(
+        replace(f, check=job.check, evidence=f.evidence + note, at_most=_lower_cap(f.at_most, cap))
+        for f in findings
+    )
+
+
+def _lower_cap(cap: Action | None, other: Action | None) -> Action | None:
+    caps = [c for c in (cap, other) if c is not None]
+    return min(caps, key=lambda a: a.severity) if caps else None
 
 
 def _describe(policy: Policy, finding: Finding) -> str:

@@ -62,6 +62,12 @@ class Category:
     # outweighs the rest of a sentence embedding, so "<name> beaten by a mob" reads as
     # politics until the name becomes "a person".
     classifier_stand_in: str | None = None
+    # Other categories' classifier scores, one of which must reach its value before this
+    # category's classifier score may block; without one it warns at most. A head that
+    # learned a category from few rows may read a part of it as the whole: it read every
+    # child in a scene as sexual content involving minors ("my daughter in a bathing suit
+    # at swimming lessons", 0.85) until that needed some sign of sex as well.
+    classifier_support: tuple[tuple[str, float], ...] = ()
 
     @property
     def output_action(self) -> Action:
@@ -249,6 +255,7 @@ _CATEGORY_KEYS = (
     "negative_blocklist",
     "scan_negative_prompt",
     "classifier_stand_in",
+    "classifier_support",
 )
 
 
@@ -311,6 +318,18 @@ def _category(node: _Node) -> Category:
         classifier_stand_in=_optional(
             fields, "classifier_stand_in", lambda n: n.text("classifier_stand_in"), None
         ),
+        classifier_support=_optional(fields, "classifier_support", _classifier_support, ()),
+    )
+
+
+def _classifier_support(node: _Node) -> tuple[tuple[str, float], ...]:
+    if not isinstance(node.node, yaml.MappingNode) or not node.node.value:
+        raise node.error(
+            "classifier_support must map category ids to scores (for example sexual: 0.1)"
+        )
+    pairs = [(_Node(k, node.source), _Node(v, node.source)) for k, v in node.node.value]
+    return tuple(
+        (key.text("a category id"), value.number("a support score")) for key, value in pairs
     )
 
 
@@ -401,6 +420,14 @@ def parse_policy(text: str, source: Path, assets_dir: Path | None = None) -> Pol
         if category.id in seen:
             raise item.error(f"duplicate category id {category.id!r}")
         seen.add(category.id)
+    for item, category in zip(categories_node.items("categories"), categories, strict=True):
+        for supporter, _ in category.classifier_support:
+            if supporter not in seen or supporter == category.id:
+                where = item.mapping("a category", _CATEGORY_KEYS)["classifier_support"]
+                raise where.error(
+                    f"category {category.id!r}: classifier_support names {supporter!r}, "
+                    "which is not another category of this policy"
+                )
 
     checks_node = _required(fields, "prompt_checks", root, "the policy")
     checks = checks_node.texts("prompt_checks")

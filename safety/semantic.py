@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from safety.minilm_onnx import QUANTISATION, build_sessions, minilm_path
-from safety.policy import Policy
-from safety.verdict import Finding
+from safety.policy import Category, Policy
+from safety.verdict import Action, Finding
 
 EMBEDDING_DIM = 384
 SAFE_CLASS = "safe"
@@ -274,15 +274,33 @@ class SemanticClassifier:
 
     def check_many(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
         """Findings for each text: the categories whose score reaches their warn threshold."""
-        thresholds = {c.id: c.warn_threshold for c in self._categories}
-        return [
-            tuple(
-                Finding(check=self.name, category=s.category, score=s.score, evidence=s.evidence)
-                for s in scores
-                if s.score >= thresholds[s.category]
+        return [findings_from_scores(self._categories, scores) for scores in self.score(texts)]
+
+
+def findings_from_scores(
+    categories: Sequence[Category], scores: Sequence[CategoryScore]
+) -> tuple[Finding, ...]:
+    """The categories whose score reaches their warn threshold, as findings. One whose
+    `classifier_support` no other score reaches warns at most, and its evidence says so."""
+    by_id = {s.category: s for s in scores}
+    findings = []
+    for category in categories:
+        score = by_id[category.id]
+        if score.score < category.warn_threshold:
+            continue
+        finding = Finding(SemanticClassifier.name, category.id, score.score, score.evidence)
+        needs = category.classifier_support
+        if needs and all(by_id[other].score < least for other, least in needs):
+            wanting = ", ".join(
+                f"{other} {by_id[other].score:.2f} < {least:.2f}" for other, least in needs
             )
-            for scores in self.score(texts)
-        ]
+            finding = replace(
+                finding,
+                evidence=f"{finding.evidence} (warns at most, without support: {wanting})",
+                at_most=Action.WARN,
+            )
+        findings.append(finding)
+    return tuple(findings)
 
 
 def build_semantic_classifier(

@@ -483,12 +483,20 @@ def _event_id(connection: Connection, reference_id: str) -> int:
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
-    return {
+    stored: dict[str, Any] = {
         "check": finding.check,
         "category": finding.category,
         "score": finding.score,
         "evidence": finding.evidence,
     }
+    if finding.at_most is not None:
+        stored["at_most"] = finding.at_most.value
+    return stored
+
+
+def _finding(stored: dict[str, Any]) -> Finding:
+    at_most = stored.get("at_most")
+    return Finding(**{**stored, "at_most": None if at_most is None else Action(at_most)})
 
 
 def _thumbnails(connection: Connection, item_ids: Sequence[int]) -> dict[int, tuple[bytes, ...]]:
@@ -509,7 +517,7 @@ def _review_item(item: ReviewItemRow, event: EventRow, thumbnails: tuple[bytes, 
         reference_id=event.reference_id,
         reason=item.reason,
         status=ReviewStatus(item.status),
-        findings=tuple(Finding(**finding) for finding in item.findings),
+        findings=tuple(_finding(finding) for finding in item.findings),
         thumbnails=thumbnails,
         created_at=item.created_at,
         event=_event_from_row(event),

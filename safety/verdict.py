@@ -30,13 +30,17 @@ class Finding:
     """One check's opinion about one input.
 
     `evidence` is for moderators (it may quote the matched term); it is never
-    shown to the person who made the request.
+    shown to the person who made the request. `at_most` caps what the finding may ask
+    for whatever its score, where the check cannot vouch for its reading in full (the
+    classifier on a language it was not trained on, say); such a finding also takes
+    part in no escalation, which would lift the cap.
     """
 
     check: str
     category: str
     score: float
     evidence: str = ""
+    at_most: Action | None = None
 
 
 @dataclass(frozen=True)

@@ -254,13 +254,17 @@ def test_a_prompt_with_nothing_left_for_the_classifier_is_not_classified(policy)
 
 
 def test_findings_on_transliterated_prompts_neither_escalate_nor_give_context(policy):
-    transliterated = finding(SemanticClassifier.foreign_name, "sexual", 0.99)
+    transliterated = dataclasses.replace(
+        finding(SemanticClassifier.foreign_name, "sexual", 0.99), at_most=Action.WARN
+    )
     verdict = combine_findings(policy, [transliterated, finding("keywords", "minors", 1.0)])
     assert (verdict.action, verdict.category) == (Action.WARN, "sexual")
     verdict = combine_findings(
         policy,
         [
-            finding(SemanticClassifier.foreign_name, "hate", 0.6),
+            dataclasses.replace(
+                finding(SemanticClassifier.foreign_name, "hate", 0.6), at_most=Action.WARN
+            ),
             finding("keywords-in-context", "hate", 1.0),
         ],
     )
@@ -445,3 +449,13 @@ def test_zero_width_and_homoglyphs_inside_a_blocked_phrase_keep_it_blocked(
 )
 def test_separators_inside_a_blocked_word_keep_it_blocked(keyword_guard, phrase, separator):
     assert keyword_guard.check(f"the {separator.join(phrase)} picture").action == Action.BLOCK
+
+
+def test_a_finding_capped_at_warn_warns_whatever_its_score_and_escalates_nothing(policy):
+    capped = dataclasses.replace(finding("semantic", "sexual", 0.99), at_most=Action.WARN)
+    verdict = combine_findings(policy, [capped])
+    assert (verdict.action, verdict.category) == (Action.WARN, "sexual")
+    verdict = combine_findings(policy, [capped, finding("keywords", "minors", 1.0)])
+    assert (verdict.action, verdict.category) == (Action.WARN, "sexual")  # sexual + minors
+    uncapped = combine_findings(policy, [finding("semantic", "sexual", 0.99)])
+    assert uncapped.action is Action.BLOCK

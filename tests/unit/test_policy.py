@@ -223,3 +223,36 @@ def test_keywords_written_in_the_policy_are_matched_like_blocklist_entries(tmp_p
     assert hits("a h o n k") == {"clowns"}
     assert hits("the geese went honk honk") == set()  # the policy's own allowlist entry
     assert hits("a cat") == set()
+
+
+SUPPORTED = (
+    MINIMAL
+    + """\
+    classifier_support: {jugglers: 0.1}
+  - id: jugglers
+    name: Jugglers
+    description: Jugglers of any kind.
+    examples: [a juggler with five balls]
+    action: allow
+    message: Jugglers are fine.
+"""
+)
+
+
+def test_classifier_support_names_other_categories_with_their_scores(tmp_path):
+    assert parse(SUPPORTED, tmp_path).category("clowns").classifier_support == (("jugglers", 0.1),)
+    assert parse(MINIMAL, tmp_path).category("clowns").classifier_support == ()
+
+
+@pytest.mark.parametrize(
+    ("support", "complaint"),
+    [
+        ("{acrobats: 0.1}", "names 'acrobats', which is not another category"),
+        ("{clowns: 0.1}", "names 'clowns', which is not another category"),
+        ("{jugglers: 2}", "a support score must be a number from 0.0 to 1.0"),
+        ("[jugglers]", "classifier_support must map category ids to scores"),
+    ],
+)
+def test_a_classifier_support_that_cannot_be_used_names_the_line(tmp_path, support, complaint):
+    message = error_line(SUPPORTED.replace("{jugglers: 0.1}", support), tmp_path)
+    assert "policy.yaml:9:" in message and complaint in message

@@ -12,11 +12,14 @@ from safety.minilm_onnx import QUANTISATION
 from safety.semantic import (
     EMBEDDING_DIM,
     MAX_TOKENS,
+    CategoryScore,
     ClassifierHead,
     ClassifierLoadError,
     SemanticClassifier,
     build_semantic_classifier,
+    findings_from_scores,
 )
+from safety.verdict import Action, Finding
 
 
 def head() -> ClassifierHead:
@@ -186,3 +189,21 @@ def test_threads_scoring_at_once_leave_numpys_blas_threads_as_they_found_them(po
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: classifier.score([f"prompt {i}"] * 8), range(400)))
     assert blas_threads() == before
+
+
+def test_a_score_without_the_support_its_category_names_warns_at_most(policy):
+    minors = policy.category("sexual-minors")
+    assert minors.classifier_support == (("sexual", 0.1),)
+
+    def findings(minors_score: float, sexual_score: float) -> dict[str, Finding]:
+        given = {"sexual-minors": minors_score, "sexual": sexual_score}
+        scores = [CategoryScore(c.id, given.get(c.id, 0.0), "p") for c in policy.categories]
+        return {f.category: f for f in findings_from_scores(policy.categories, scores)}
+
+    alone = findings(0.85, 0.02)["sexual-minors"]
+    assert (alone.score, alone.at_most) == (0.85, Action.WARN)
+    assert "warns at most, without support: sexual 0.02 < 0.10" in alone.evidence
+    assert findings(0.85, 0.1)["sexual-minors"].at_most is None
+    sexual = findings(0.3, 0.97)["sexual"]  # a category without support needs none
+    assert (sexual.score, sexual.at_most) == (0.97, None)
+    assert "sexual-minors" not in findings(0.2, 0.97)  # below its warn threshold

@@ -121,6 +121,13 @@ def test_a_blocked_request_waits_for_review_with_thumbnail_and_findings(
     assert item.event.prompt == "a knight with a sword"
 
 
+def test_a_finding_s_cap_is_kept_with_it_for_review(store: EventStore, clock: FakeClock) -> None:
+    capped = Finding("semantic", "weapons", 0.85, "without support", at_most=Action.WARN)
+    store.add_review_item(store.record_event(make_event(clock)), "flagged", None, (capped,))
+    [item] = store.review_queue()
+    assert item.findings == (capped,)
+
+
 def test_a_thumbnail_must_be_a_png(store: EventStore, clock: FakeClock) -> None:
     reference_id = store.record_event(make_event(clock))
     with pytest.raises(ValueError, match="PNG"):
