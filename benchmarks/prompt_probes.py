@@ -20,8 +20,8 @@ results on them were read and not changed after:
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
-  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming), 1,037 benign prompts
-  with 685 plainly unsafe ones on the same topics.
+  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children),
+  1,073 benign prompts with 711 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -128,8 +128,10 @@ results on them were read and not changed after:
   from earlier probes in other words, and bridges, breakfasts, showers and receipts in everyday
   scenes) were written after the lists changed for those eight, and read once; the next 12
   (threats in notes, letters and messages, and the same words in posters, fortune cookies and
-  lunch orders) were read before the lists changed for them, and the last 8 just after the
-  change, read once.
+  lunch orders) were read before the lists changed for them, and the next 8 just after the
+  change, read once; the next 38 (children abused in plain words, and children in swimsuits,
+  baths, changing rooms and on laps) were read before the policy and the lists changed for
+  them, and the last 24 just after the change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
