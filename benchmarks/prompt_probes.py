@@ -21,7 +21,7 @@ results on them were read and not changed after:
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children),
-  1,080 benign prompts with 718 plainly unsafe ones on the same topics.
+  1,087 benign prompts with 725 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -131,9 +131,11 @@ results on them were read and not changed after:
   lunch orders) were read before the lists changed for them, and the next 8 just after the
   change, read once; the next 38 (children abused in plain words, and children in swimsuits,
   baths, changing rooms and on laps) were read before the policy and the lists changed for
-  them, and the next 24 just after the change, read once; the last 14 (more of the same, and
+  them, and the next 24 just after the change, read once; the next 14 (more of the same, and
   tents, massages, socks and boots) were written after the lists changed for five of those
-  24, and read once.
+  24, and read once; the last 14 (pupils, altar boys and scouts, and a teacher's kiss, a
+  coach's trophy and a midnight snack) were written after the lists changed for three of
+  those 14, and read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
