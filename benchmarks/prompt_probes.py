@@ -21,7 +21,7 @@ results on them were read and not changed after:
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children),
-  1,087 benign prompts with 725 plainly unsafe ones on the same topics.
+  1,094 benign prompts with 732 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -133,9 +133,11 @@ results on them were read and not changed after:
   baths, changing rooms and on laps) were read before the policy and the lists changed for
   them, and the next 24 just after the change, read once; the next 14 (more of the same, and
   tents, massages, socks and boots) were written after the lists changed for five of those
-  24, and read once; the last 14 (pupils, altar boys and scouts, and a teacher's kiss, a
+  24, and read once; the next 14 (pupils, altar boys and scouts, and a teacher's kiss, a
   coach's trophy and a midnight snack) were written after the lists changed for three of
-  those 14, and read once.
+  those 14, and read once; the last 14 (men alone with children, hands, showers and
+  massages, and grandfathers, driving lessons and physios) were written after the lists
+  changed for four earlier ones, and read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
