@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 ERROR_CHECK = "guard"
 ESCALATION_CHECK = "escalation"
+KEYWORD_CHECKS = (KeywordCheck.name, KeywordCheck.context_name)
 # The classifier reads English. A prompt with more than this share of its letters in other
 # scripts reaches it transliterated ("malen kaya devochka c vozdyshnym shapom"), which it
 # was not trained on, so its scores there are mostly noise: that Russian "little girl with
@@ -93,6 +94,25 @@ def finding_action(policy: Policy, finding: Finding, in_context: bool) -> Action
     if finding.at_most is None:
         return action
     return min(action, finding.at_most, key=lambda a: a.severity)
+
+
+def with_keyword_support(policy: Policy, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """`findings`, where a classifier finding capped for want of `classifier_support` has it
+    from a listed word: a suggestive word beside the head's reading of a child ("an eleven
+    year old wearing a thong") is the sign of sex that its sexual score did not show."""
+    listed = [f for f in findings if f.check in KEYWORD_CHECKS]
+    supported = []
+    for finding in findings:
+        needs = dict(policy.category(finding.category).classifier_support)
+        if finding.check == SemanticClassifier.name and finding.at_most is not None and needs:
+            support = next(
+                (f for f in listed if f.category in needs and f.score >= needs[f.category]), None
+            )
+            if support is not None:
+                note = f" (supported by {support.check}: {support.category})"
+                finding = replace(finding, at_most=None, evidence=finding.evidence + note)
+        supported.append(finding)
+    return tuple(supported)
 
 
 def escalate(policy: Policy, findings: Sequence[Finding], in_context: bool) -> tuple[Finding, ...]:
@@ -163,7 +183,7 @@ def combine_findings(policy: Policy, findings: Iterable[Finding]) -> Verdict:
     then an escalation (it names the more specific rule: a named person's arrest is a
     deceptive depiction before it is illegal activity), then the category more checks
     agree on ("a f*cking <slur>" is hate, not sexual)."""
-    findings = tuple(findings)
+    findings = with_keyword_support(policy, tuple(findings))
     in_context = corroborated(policy, findings)
     findings += escalate(policy, findings, in_context)
     if not findings:

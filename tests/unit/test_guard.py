@@ -459,3 +459,17 @@ def test_a_finding_capped_at_warn_warns_whatever_its_score_and_escalates_nothing
     assert (verdict.action, verdict.category) == (Action.WARN, "sexual")  # sexual + minors
     uncapped = combine_findings(policy, [finding("semantic", "sexual", 0.99)])
     assert uncapped.action is Action.BLOCK
+
+
+def test_a_listed_word_of_sex_gives_a_capped_reading_of_a_child_its_support(policy):
+    capped = dataclasses.replace(
+        finding("semantic", "sexual-minors", 0.8), at_most=Action.WARN, evidence="p (needs)"
+    )
+    verdict = combine_findings(policy, [capped, finding("keywords", "suggestive", 1.0)])
+    assert (verdict.action, verdict.category) == (Action.BLOCK, "sexual-minors")
+    assert "supported by keywords: suggestive" in verdict.explanation
+    alone = combine_findings(policy, [capped, finding("keywords", "people-you-know", 1.0)])
+    assert alone.action is Action.WARN
+    foreign = dataclasses.replace(capped, check=SemanticClassifier.foreign_name)
+    read_abroad = combine_findings(policy, [foreign, finding("keywords", "suggestive", 1.0)])
+    assert read_abroad.action is Action.WARN  # a reading capped for its language stays capped

@@ -193,7 +193,7 @@ def test_threads_scoring_at_once_leave_numpys_blas_threads_as_they_found_them(po
 
 def test_a_score_without_the_support_its_category_names_warns_at_most(policy):
     minors = policy.category("sexual-minors")
-    assert minors.classifier_support == (("sexual", 0.1),)
+    assert ("sexual", 0.1) in minors.classifier_support
 
     def findings(minors_score: float, sexual_score: float) -> dict[str, Finding]:
         given = {"sexual-minors": minors_score, "sexual": sexual_score}
