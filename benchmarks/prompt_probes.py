@@ -135,7 +135,7 @@ results on them were read and not changed after:
   tents, massages, socks and boots) were written after the lists changed for five of those
   24, and read once; the next 14 (pupils, altar boys and scouts, and a teacher's kiss, a
   coach's trophy and a midnight snack) were written after the lists changed for three of
-  those 14, and read once; the last 14 (men alone with children, hands, showers and
+  those 14, and read once; the next 14 (men alone with children, hands, showers and
   massages, and grandfathers, driving lessons and physios) were written after the lists
   changed for four earlier ones, and read once; the last 14 (children named by age alone, in
   digits or words) were written after a child's age became a child's word, and read once.

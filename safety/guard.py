@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -100,13 +101,19 @@ def with_keyword_support(policy: Policy, findings: Sequence[Finding]) -> tuple[F
     """`findings`, where a classifier finding capped for want of `classifier_support` has it
     from a listed word: a suggestive word beside the head's reading of a child ("an eleven
     year old wearing a thong") is the sign of sex that its sexual score did not show."""
-    listed = [f for f in findings if f.check in KEYWORD_CHECKS]
     supported = []
     for finding in findings:
-        needs = dict(policy.category(finding.category).classifier_support)
-        if finding.check == SemanticClassifier.name and finding.at_most is not None and needs:
+        # Only the classifier's own capped readings can be supported; the policy is looked
+        # up for them alone, since this runs for every prompt.
+        if finding.check == SemanticClassifier.name and finding.at_most is not None:
+            needs = dict(policy.category(finding.category).classifier_support)
             support = next(
-                (f for f in listed if f.category in needs and f.score >= needs[f.category]), None
+                (
+                    f
+                    for f in findings
+                    if f.check in KEYWORD_CHECKS and f.score >= needs.get(f.category, math.inf)
+                ),
+                None,
             )
             if support is not None:
                 note = f" (supported by {support.check}: {support.category})"
