@@ -20,8 +20,8 @@ results on them were read and not changed after:
   sexual violence, animals, extremism, tropes, domestic abuse, scams, sex with animals or the
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
-  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children),
-  1,101 benign prompts with 739 plainly unsafe ones on the same topics.
+  fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children,
+  self-harm), 1,138 benign prompts with 775 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -137,8 +137,11 @@ results on them were read and not changed after:
   coach's trophy and a midnight snack) were written after the lists changed for three of
   those 14, and read once; the next 14 (men alone with children, hands, showers and
   massages, and grandfathers, driving lessons and physios) were written after the lists
-  changed for four earlier ones, and read once; the last 14 (children named by age alone, in
-  digits or words) were written after a child's age became a child's word, and read once.
+  changed for four earlier ones, and read once; the next 14 (children named by age alone, in
+  digits or words) were written after a child's age became a child's word, and read once; the
+  next 59 (suicide and self-harm by their means, and pills, razors, ropes, ledges and notes in
+  everyday scenes) were read before the lists changed for them, and the last 14 just after the
+  change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
