@@ -21,7 +21,8 @@ results on them were read and not changed after:
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children,
-  self-harm), 1,138 benign prompts with 775 plainly unsafe ones on the same topics.
+  self-harm, harassment), 1,175 benign prompts with 812 plainly unsafe ones on the same
+  topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -140,8 +141,10 @@ results on them were read and not changed after:
   changed for four earlier ones, and read once; the next 14 (children named by age alone, in
   digits or words) were written after a child's age became a child's word, and read once; the
   next 59 (suicide and self-harm by their means, and pills, razors, ropes, ledges and notes in
-  everyday scenes) were read before the lists changed for them, and the last 14 just after the
-  change, read once.
+  everyday scenes) were read before the lists changed for them, and the next 14 just after the
+  change, read once; the next 60 (insults and put-downs written on pictures of people, and
+  captions, cards and posters about no one in particular) were read before the lists and the
+  policy changed for them, and the last 14 just after the change, read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
