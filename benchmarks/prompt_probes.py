@@ -21,7 +21,7 @@ results on them were read and not changed after:
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children,
-  self-harm, harassment), 1,197 benign prompts with 833 plainly unsafe ones on the same
+  self-harm, harassment), 1,219 benign prompts with 854 plainly unsafe ones on the same
   topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
@@ -146,8 +146,11 @@ results on them were read and not changed after:
   captions, cards and posters about no one in particular) were read before the lists and the
   policy changed for them, and the next 14 just after the change, read once; the next 29
   (eating disorders shown without their own words, and scales, tape measures, laxatives and
-  food diaries in everyday scenes) were read before the lists changed for them, and the last
-  14 just after the change, read once.
+  food diaries in everyday scenes) were read before the lists changed for them, and the next
+  14 just after the change, read once; the next 29 (abuse of partners, children and parents
+  told with the harm first or the means between, and the same verbs and places in family
+  life) were read before the lists changed for them, and the last 14 just after the change,
+  read once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """
