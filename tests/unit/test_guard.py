@@ -111,6 +111,33 @@ def test_instructions_for_contraband_escalate_and_each_alone_is_allowed(policy):
     assert combine_findings(policy, findings[1:]).action == Action.ALLOW
 
 
+@pytest.mark.parametrize("target", ["people-you-know", "minors"])
+def test_an_insult_aimed_at_someone_known_or_at_a_child_is_harassment(policy, target):
+    """ "a picture of my coworker with the words nobody likes you, just quit" was allowed."""
+    findings = [finding("keywords", "insults", 1.0), finding("keywords", target, 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "harassment"
+    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
+
+
+def test_an_insult_on_what_the_classifier_reads_as_mockery_is_harassment(policy):
+    mockery = finding("semantic", "harassment", policy.category("harassment").warn_threshold)
+    verdict = combine_findings(policy, [finding("keywords", "insults", 1.0), mockery])
+    assert verdict.action == Action.BLOCK and verdict.category == "harassment"
+    assert combine_findings(policy, [mockery]).action == Action.WARN
+
+
+def test_a_news_photo_of_a_disaster_at_a_real_place_is_fabricated_news(policy):
+    """ "a realistic news photo of an explosion at the pentagon, smoke rising, breaking news"
+    was only warned; any two of the three are a postcard, a disaster film or the news."""
+    contexts = ["news-framing", "real-places", "disasters"]
+    verdict = combine_findings(policy, [finding("keywords", c, 1.0) for c in contexts])
+    assert verdict.action == Action.BLOCK and verdict.category == "fabricated-news"
+    for left_out in contexts:
+        two = [finding("keywords", c, 1.0) for c in contexts if c != left_out]
+        assert combine_findings(policy, two).action == Action.ALLOW
+
+
 @pytest.mark.parametrize(
     "harm", ["sexual", "graphic-violence", "illegal-activity", "public-figure-deception"]
 )
