@@ -21,8 +21,8 @@ results on them were read and not changed after:
   dead with terrorist executions, eating disorders, trafficking, elections, fake news, health
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children,
-  self-harm, harassment, news photos), 1,238 benign prompts with 873 plainly unsafe ones on
-  the same topics.
+  self-harm, harassment, news photos, crime adverts), 1,259 benign prompts with 894 plainly
+  unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -152,7 +152,10 @@ results on them were read and not changed after:
   life) were read before the lists changed for them, and the next 14 just after the change,
   read once; the next 24 (news photos of disasters and attacks at real places, and landmarks,
   news photos and disasters in everyday use) were read before the policy changed for them, and
-  the last 14 just after the change, read once.
+  the next 14 just after the change, read once; the next 28 (drugs, guns, stolen goods,
+  ivory and a hitman offered for sale or hire, and lawful adverts, listings and job posters)
+  were read before the policy changed for them, and the last 14 just after the change, read
+  once.
 
 Small and hand-made: probes of coverage, not measures of recall.
 """

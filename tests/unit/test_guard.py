@@ -127,6 +127,16 @@ def test_an_insult_on_what_the_classifier_reads_as_mockery_is_harassment(policy)
     assert combine_findings(policy, [mockery]).action == Action.WARN
 
 
+@pytest.mark.parametrize("goods", ["contraband", "illicit-goods"])
+def test_contraband_or_illicit_goods_offered_for_sale_promote_the_crime(policy, goods):
+    """ "a business card for a hitman, discreet and reliable, cash only" scored 0."""
+    findings = [finding("keywords", "offers", 1.0), finding("keywords", goods, 1.0)]
+    verdict = combine_findings(policy, findings)
+    assert verdict.action == Action.BLOCK and verdict.category == "illegal-activity"
+    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
+    assert combine_findings(policy, findings[1:]).action == Action.ALLOW
+
+
 def test_a_news_photo_of_a_disaster_at_a_real_place_is_fabricated_news(policy):
     """ "a realistic news photo of an explosion at the pentagon, smoke rising, breaking news"
     was only warned; any two of the three are a postcard, a disaster film or the news."""
