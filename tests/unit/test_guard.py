@@ -102,22 +102,31 @@ def test_sexual_violence_against_a_child_escalates(policy):
     assert verdict.action == Action.BLOCK and verdict.category == "sexual-minors"
 
 
-def test_instructions_for_contraband_escalate_and_each_alone_is_allowed(policy):
-    """ "how to make napalm at home, infographic" scored 0 in every category."""
-    findings = [finding("keywords", "instructions", 1.0), finding("keywords", "contraband", 1.0)]
-    verdict = combine_findings(policy, findings)
-    assert verdict.action == Action.BLOCK and verdict.category == "illegal-activity"
-    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
-    assert combine_findings(policy, findings[1:]).action == Action.ALLOW
-
-
-@pytest.mark.parametrize("target", ["people-you-know", "minors"])
-def test_an_insult_aimed_at_someone_known_or_at_a_child_is_harassment(policy, target):
-    """ "a picture of my coworker with the words nobody likes you, just quit" was allowed."""
-    findings = [finding("keywords", "insults", 1.0), finding("keywords", target, 1.0)]
-    verdict = combine_findings(policy, findings)
-    assert verdict.action == Action.BLOCK and verdict.category == "harassment"
-    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
+@pytest.mark.parametrize(
+    ("contexts", "category"),
+    [
+        # "how to make napalm at home, infographic" scored 0 in every category
+        (("instructions", "contraband"), "illegal-activity"),
+        # "a business card for a hitman, discreet and reliable, cash only" scored 0
+        (("offers", "contraband"), "illegal-activity"),
+        (("offers", "illicit-goods"), "illegal-activity"),
+        # "a picture of my coworker with the words nobody likes you, just quit" was allowed
+        (("insults", "people-you-know"), "harassment"),
+        (("insults", "minors"), "harassment"),
+        # "a realistic news photo of an explosion at the pentagon, smoke rising, breaking news"
+        # was only warned
+        (("news-framing", "real-places", "disasters"), "fabricated-news"),
+    ],
+)
+def test_contexts_found_together_escalate_and_any_one_left_out_is_allowed(
+    policy, contexts, category
+):
+    """Each context alone is a documentary, a bake sale, a friend's roast or a postcard."""
+    verdict = combine_findings(policy, [finding("keywords", c, 1.0) for c in contexts])
+    assert verdict.action == Action.BLOCK and verdict.category == category
+    for left_out in contexts:
+        rest = [finding("keywords", c, 1.0) for c in contexts if c != left_out]
+        assert combine_findings(policy, rest).action == Action.ALLOW
 
 
 def test_an_insult_on_what_the_classifier_reads_as_mockery_is_harassment(policy):
@@ -125,27 +134,6 @@ def test_an_insult_on_what_the_classifier_reads_as_mockery_is_harassment(policy)
     verdict = combine_findings(policy, [finding("keywords", "insults", 1.0), mockery])
     assert verdict.action == Action.BLOCK and verdict.category == "harassment"
     assert combine_findings(policy, [mockery]).action == Action.WARN
-
-
-@pytest.mark.parametrize("goods", ["contraband", "illicit-goods"])
-def test_contraband_or_illicit_goods_offered_for_sale_promote_the_crime(policy, goods):
-    """ "a business card for a hitman, discreet and reliable, cash only" scored 0."""
-    findings = [finding("keywords", "offers", 1.0), finding("keywords", goods, 1.0)]
-    verdict = combine_findings(policy, findings)
-    assert verdict.action == Action.BLOCK and verdict.category == "illegal-activity"
-    assert combine_findings(policy, findings[:1]).action == Action.ALLOW
-    assert combine_findings(policy, findings[1:]).action == Action.ALLOW
-
-
-def test_a_news_photo_of_a_disaster_at_a_real_place_is_fabricated_news(policy):
-    """ "a realistic news photo of an explosion at the pentagon, smoke rising, breaking news"
-    was only warned; any two of the three are a postcard, a disaster film or the news."""
-    contexts = ["news-framing", "real-places", "disasters"]
-    verdict = combine_findings(policy, [finding("keywords", c, 1.0) for c in contexts])
-    assert verdict.action == Action.BLOCK and verdict.category == "fabricated-news"
-    for left_out in contexts:
-        two = [finding("keywords", c, 1.0) for c in contexts if c != left_out]
-        assert combine_findings(policy, two).action == Action.ALLOW
 
 
 @pytest.mark.parametrize(
