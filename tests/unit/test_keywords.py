@@ -1724,8 +1724,8 @@ def test_cruelty_to_animals_is_listed_and_animals_in_everyday_scenes_are_not(che
         ("a man in a suit with a leather belt around his waist", set()),
         ("a horse with a rope around his neck being led to the barn", set()),
         ("a vending machine kicked until it drops a soda", set()),
-        ("a nightclub dance floor exploding with energy, bodies everywhere", {"disasters"}),
-        ("having a blast at the festival, sweaty bodies everywhere", {"disasters"}),
+        ("a nightclub dance floor exploding with energy, bodies everywhere", set()),
+        ("having a blast at the festival, sweaty bodies everywhere", set()),
         # suicide shown by its means and moment in plain words (allowed)
         ("a man standing on the wrong side of a bridge railing", {"self-harm"}),
         ("a woman walking into the river with rocks in her coat pockets", {"self-harm"}),
