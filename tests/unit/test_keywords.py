@@ -1098,6 +1098,30 @@ def test_a_hit_in_the_gap_of_an_entry_still_counts():
 
 
 @pytest.mark.parametrize(
+    ("prompt", "found"),
+    [
+        ("hiding a tracker under her new car", {"hiding a tracker ... car"}),
+        ("planting a tracker in her old bag", {"planting a tracker ... bag"}),
+        ("hiding a tracker under her old bag", set()),  # each first part with its own second
+        ("planting a tracker in her car", set()),
+        ("hiding a tracker under her car and planting a tracker in her bag", None),
+    ],
+)
+def test_entries_that_share_a_part_pair_each_first_part_with_its_own_second(prompt, found):
+    """A second part many entries share ("car") is found once, and still only completes the
+    entries that end with it."""
+    matcher = KeywordMatcher(
+        parse_terms(
+            ["hiding a tracker ... car", "planting a tracker ... bag", "trackers ... car"],
+            "harassment",
+        )
+    )
+    texts = {m.term.text for m in matcher.find(normalize(prompt))}
+    both = {"hiding a tracker ... car", "planting a tracker ... bag"}
+    assert texts == (both if found is None else found)
+
+
+@pytest.mark.parametrize(
     "entry",
     [
         "a ... b ... c",
