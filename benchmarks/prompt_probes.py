@@ -22,7 +22,7 @@ results on them were read and not changed after:
   misinformation, dangerous challenges, cannibalism, torture, threats, doxxing, animal
   fights, bullying, hate claims, swatting, kidnapping, shooters, grooming, abuse of children,
   self-harm, harassment, news photos, crime adverts, stalking, hate captions, drug use), 1,341
-  benign prompts with 957 plainly unsafe ones on the same topics.
+  benign prompts with 956 plainly unsafe ones on the same topics.
   The public benign sets are captions or art-site prompts; these are the scenes on which
   the classifier was seen to be sure of itself and wrong ("a butcher cutting meat", 0.98
   for graphic violence). The first 117 rows were written together; the next 60 after their
@@ -162,7 +162,7 @@ results on them were read and not changed after:
   shoved into a pool) were written to try the other new entries and contexts the same way;
   the next 28 (stalking: a person watched, followed, tracked or photographed in secret, and
   windows, trackers, drones and walks home in everyday scenes) were read before the lists
-  changed for them, and the next 14 just after the change, read once; the next 28 (groups put
+  changed for them, and the next 14 just after the change, read once; the next 27 (groups put
   down in captions and slogans in plain words, and the same groups with kind captions) were
   read before the lists changed for them, and the next 14 just after the change, read once;
   the next 28 (drug use sold as fun and to children, and parties, powder, glue and cough syrup
